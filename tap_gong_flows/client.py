@@ -1,0 +1,193 @@
+"""The base Gong stream: authentication, pacing, retries and error mapping for every endpoint."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
+
+import backoff
+import requests
+from singer_sdk.streams import RESTStream
+
+from tap_gong_flows import __version__
+from tap_gong_flows.auth import GongAuth
+from tap_gong_flows.errors import (
+    GongAPIError,
+    GongDailyLimitError,
+    GongRequestFailed,
+    GongTransientError,
+    describe_http_error,
+)
+from tap_gong_flows.pacing import RequestPacer
+from tap_gong_flows.retries import parse_retry_after, retry_waits
+from tap_gong_flows.settings import DEFAULT_API_URL, normalized_api_url
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+    from tap_gong_flows.tap import TapGongFlows
+
+RequestFunc = Callable[[requests.PreparedRequest, "Context | None"], requests.Response]
+
+# Failures worth another attempt; everything else ends the sync at once.
+RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    GongTransientError,
+    ConnectionResetError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+_PAYLOAD_ATTR = "_gong_payload"
+
+
+def response_payload(response: requests.Response) -> dict[str, Any]:
+    """The JSON object of a response that :meth:`GongStream.validate_response` accepted."""
+    return cast(dict[str, Any], getattr(response, _PAYLOAD_ATTR))
+
+
+def _describe_failure(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, GongTransientError) else f"{type(exc).__name__}: {text}"
+
+
+class GongStream(RESTStream[Any]):
+    """One Gong endpoint. Owns how requests are sent; subclasses say what to ask and keep."""
+
+    allow_redirects = False  # a redirect would carry our Authorization header elsewhere
+    retry_base_seconds = 1.0  # first exponential backoff step; tests shorten it
+    retry_max_seconds = 60.0
+
+    @property
+    def gong_tap(self) -> TapGongFlows:
+        return cast("TapGongFlows", self._tap)
+
+    @property
+    def url_base(self) -> str:
+        return normalized_api_url(self.config.get("api_url") or DEFAULT_API_URL)
+
+    @property
+    def authenticator(self) -> GongAuth:
+        return self.gong_tap.auth
+
+    @property
+    def requests_session(self) -> requests.Session:
+        # One session for the whole tap: a kept-alive connection serves every stream.
+        return self.gong_tap.http_session
+
+    @property
+    def user_agent(self) -> str:
+        return f"tap-gong-flows/{__version__}"
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Accept": "application/json", "User-Agent": self.user_agent}
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]  # requests takes fractions
+        return float(self.config.get("request_timeout_seconds", 60))
+
+    @property
+    def pacer(self) -> RequestPacer:
+        return self.gong_tap.pacer
+
+    def get_new_paginator(self) -> None:
+        return None
+
+    # Sending
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        self.pacer.wait()
+        return super()._request(prepared_request, context)
+
+    @property
+    def max_tries(self) -> int:
+        return int(self.config.get("max_retries", 6)) + 1
+
+    def request_decorator(self, func: RequestFunc) -> RequestFunc:
+        retrying = backoff.on_exception(
+            retry_waits,
+            RETRYABLE_EXCEPTIONS,
+            max_tries=self.max_tries,
+            jitter=None,  # retry_waits adds its own, and none to Retry-After
+            on_backoff=self._log_retry,
+            logger=None,
+            base_seconds=self.retry_base_seconds,
+            max_seconds=self.retry_max_seconds,
+        )(func)
+
+        @functools.wraps(func)
+        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
+            try:
+                return retrying(prepared, context)
+            except RETRYABLE_EXCEPTIONS as exc:
+                raise GongRequestFailed(
+                    f"{prepared.method} {self.path} failed after {self.max_tries} attempts; "
+                    f"last error: {_describe_failure(exc)}"
+                ) from exc
+
+        return send
+
+    def _log_retry(self, details: Any) -> None:
+        exc = details.get("exception")
+        self.gong_tap.http_stats.retries += 1
+        self.logger.warning(
+            "Retrying %s in %.1f s (attempt %d of %d): %s",
+            self.path,
+            details.get("wait", 0.0),
+            details.get("tries", 0) + 1,
+            self.max_tries,
+            _describe_failure(exc) if exc else "unknown failure",
+        )
+
+    # Answers
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status == 429:
+            self.gong_tap.http_stats.rate_limited += 1
+            self._raise_rate_limited(response)
+        if status >= 500 or status == 408:
+            raise GongTransientError(describe_http_error(response), response)
+        if 300 <= status < 400:
+            raise GongAPIError(
+                f"{describe_http_error(response)}: Gong redirected to "
+                f"{response.headers.get('Location', '?')}; check api_url",
+                status,
+            )
+        if status >= 400:
+            hint = " Check the credentials and their scopes." if status in (401, 403) else ""
+            raise GongAPIError(describe_http_error(response) + hint, status)
+        try:
+            payload = response.json()
+        except ValueError:
+            raise GongTransientError(
+                f"{describe_http_error(response)} with a body that is not valid JSON", response
+            ) from None
+        if not isinstance(payload, dict):
+            raise GongTransientError(
+                f"{describe_http_error(response)} with JSON that is not an object", response
+            )
+        setattr(response, _PAYLOAD_ATTR, payload)
+
+    def _raise_rate_limited(self, response: requests.Response) -> None:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        limit = float(self.config.get("max_retry_after_seconds", 300))
+        message = describe_http_error(response)
+        if retry_after is not None and retry_after > limit:
+            raise GongDailyLimitError(
+                f"{message}: Gong asks to wait {retry_after:.0f} s, more than "
+                f"max_retry_after_seconds ({limit:g} s). The company's daily limit of "
+                f"10,000 API calls is most likely used up (it is shared with every other "
+                f"Gong integration). Retry in {retry_after / 3600:.1f} h, or raise "
+                f"max_retry_after_seconds to let the tap wait.",
+                429,
+            )
+        raise GongTransientError(message, response, retry_after=retry_after)
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        raise NotImplementedError

@@ -1,0 +1,48 @@
+"""Client-side pacing, so that a tap running alone never draws a 429 from Gong."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class RequestPacer:
+    """Spaces request starts at least ``1 / max_per_second`` apart, across all streams.
+
+    Gong counts calls per company per second. Even spacing (rather than bursts of N
+    then a pause) keeps every one-second window at or under the limit wherever the
+    server's window starts. ``safety_margin`` widens the gap a little so that network
+    jitter between our clock and Gong's cannot squeeze two requests into one window.
+    """
+
+    def __init__(
+        self,
+        max_per_second: float,
+        *,
+        safety_margin: float = 0.01,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_per_second <= 0:
+            raise ValueError("max_per_second must be positive")
+        self.interval = (1.0 / max_per_second) * (1.0 + safety_margin)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next_start: float | None = None
+        self.requests = 0
+        self.waited_seconds = 0.0
+
+    def wait(self) -> float:
+        """Block until the next request may start; return how long that took."""
+        with self._lock:
+            now = self._clock()
+            start = now if self._next_start is None else max(now, self._next_start)
+            self._next_start = start + self.interval
+            self.requests += 1
+        delay = start - now
+        if delay > 0:
+            self._sleep(delay)
+            self.waited_seconds += delay
+        return delay

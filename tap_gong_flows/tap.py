@@ -1,0 +1,153 @@
+"""The tap: its settings, its streams, and how a sync starts and ends."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import requests
+from singer_sdk import Stream, Tap
+from singer_sdk.configuration._dict_config import parse_environment_config
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._classproperty import classproperty
+
+from tap_gong_flows import redaction
+from tap_gong_flows.auth import GongAuth
+from tap_gong_flows.errors import GongError
+from tap_gong_flows.pacing import RequestPacer
+from tap_gong_flows.prospect_ids import (
+    ConfigIds,
+    ProspectIdFile,
+    ProspectIdSource,
+    unique_prospect_ids,
+)
+from tap_gong_flows.settings import (
+    SETTINGS_SCHEMA,
+    check_settings,
+    secret_values,
+    unknown_settings,
+)
+from tap_gong_flows.streams import AssignedFlowsStream
+
+STREAM_TYPES: tuple[type[Stream], ...] = (AssignedFlowsStream,)
+
+
+@dataclass
+class HttpStats:
+    """What the sync cost, for progress lines and the final summary."""
+
+    retries: int = 0
+    rate_limited: int = 0
+
+
+def _numeric_from_env(value: str, integer: bool) -> Any:
+    try:
+        return int(value) if integer else float(value)
+    except ValueError:
+        return value  # left as text, so validation names the setting and the bad value
+
+
+class TapGongFlows(Tap):
+    """Gong Engage flows, for the CRM prospects you name."""
+
+    name = "tap-gong-flows"
+    config_jsonschema = SETTINGS_SCHEMA
+    message_writer_class = MsgSpecWriter
+
+    @classproperty
+    def _env_var_config(cls) -> dict[str, Any]:
+        # The SDK turns TAP_GONG_FLOWS_* integers with int() (a traceback on "abc") and
+        # leaves numbers as text; parse both here and let validation report bad values.
+        schema = copy.deepcopy(cls.config_jsonschema)
+        cls.append_builtin_config(schema)
+        numeric: dict[str, bool] = {}
+        for name, prop in schema.get("properties", {}).items():
+            types = prop.get("type", [])
+            types = [types] if isinstance(types, str) else types
+            if "integer" in types or "number" in types:
+                numeric[name] = "integer" in types
+                prop["type"] = ["string", "null"]
+        config = parse_environment_config(schema, cls._env_var_prefix)
+        for name, is_integer in numeric.items():
+            if isinstance(config.get(name), str):
+                config[name] = _numeric_from_env(config[name], is_integer)
+        return config
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        schema = copy.deepcopy(self.config_jsonschema)
+        self.append_builtin_config(schema)
+        for name, prop in schema["properties"].items():
+            if "default" in prop and self._config.get(name) is None:
+                self._config[name] = prop["default"]
+        for name in unknown_settings(self._config, schema):
+            self.logger.warning("Unknown setting %r is ignored (check its spelling)", name)
+        problems = check_settings(self._config, schema)
+        if problems and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=problems)
+        for problem in problems:
+            self.logger.warning("Config: %s", problem)
+        return problems
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        secrets = list(secret_values(self.config))
+        if secrets:
+            secrets.append(self.auth.header_value)
+        redaction.install(redaction.SecretRedactor(secrets))
+
+    def discover_streams(self) -> list[Stream]:
+        return [stream_type(self) for stream_type in STREAM_TYPES]
+
+    # Shared by every stream of one sync.
+
+    @cached_property
+    def auth(self) -> GongAuth:
+        return GongAuth.from_config(self.config)
+
+    @cached_property
+    def http_session(self) -> requests.Session:
+        return requests.Session()
+
+    @cached_property
+    def pacer(self) -> RequestPacer:
+        return RequestPacer(float(self.config["max_requests_per_second"]))
+
+    @cached_property
+    def http_stats(self) -> HttpStats:
+        return HttpStats()
+
+    def prospect_id_sources(self) -> list[ProspectIdSource]:
+        sources: list[ProspectIdSource] = []
+        if self.config.get("crm_prospect_ids"):
+            sources.append(ConfigIds(tuple(self.config["crm_prospect_ids"])))
+        if self.config.get("crm_prospect_ids_file"):
+            sources.append(
+                ProspectIdFile(
+                    self.config["crm_prospect_ids_file"],
+                    column=self.config.get("crm_prospect_ids_column"),
+                )
+            )
+        return sources
+
+    def prospect_ids(self) -> Iterator[str]:
+        """Every configured prospect ID once, cleaned, in source order."""
+        for prospect_id, _source in unique_prospect_ids(self.prospect_id_sources()):
+            yield prospect_id
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().invoke(*args, **kwargs)
+        except GongError as exc:
+            # A known failure: Gong's words and where it happened, without a traceback.
+            cls.logger.error("Sync failed: %s", exc)
+            sys.exit(1)
+
+
+logging.getLogger("urllib3").setLevel(logging.WARNING)
