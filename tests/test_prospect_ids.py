@@ -1,0 +1,119 @@
+"""Prospect IDs: cleaning, files, de-duplication and batching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tap_gong_flows.prospect_ids import (
+    ConfigIds,
+    IdFileError,
+    ProspectIdFile,
+    batched,
+    normalize_prospect_id,
+    unique_prospect_ids,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("003A", "003A"),
+        ("  003A\t\n", "003A"),
+        ('"003A"', "003A"),
+        ("'003A'", "003A"),
+        ('"003A', '"003A'),  # unbalanced quote: kept, Gong will say whether it exists
+        ("   ", None),
+        ('""', None),
+        ("Ünïcode-ID", "Ünïcode-ID"),
+    ],
+)
+def test_normalize_prospect_id(raw: str, expected: str | None) -> None:
+    assert normalize_prospect_id(raw) == expected
+
+
+def test_text_file_skips_blanks_and_comments(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("# exported from Salesforce\n003A\n\n  003B  \r\n  # indented comment\n003C")
+    found = [i for i, _source in unique_prospect_ids([ProspectIdFile(path)])]
+    assert found == ["003A", "003B", "003C"]
+
+
+def test_csv_first_column_by_default_and_named_column(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text('\ufeffId,Email\n003A,a@x.io\n"003B",b@x.io\n', encoding="utf-8")
+    assert list(ProspectIdFile(path)) == ["003A", "003B"]
+    assert list(ProspectIdFile(path, column="Email")) == ["a@x.io", "b@x.io"]
+
+
+def test_csv_unknown_column_names_the_setting_and_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("Id,Email\n003A,a@x.io\n")
+    with pytest.raises(IdFileError) as caught:
+        ProspectIdFile(path, column="ContactId").check()
+    assert caught.value.setting == "crm_prospect_ids_column"
+    assert "'Id', 'Email'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"  \n\n", "is empty"),
+        (b"003A\x00\x01\x02", "looks binary"),
+        (b"\xff\xfe0\x000\x003\x00", "looks binary"),
+        (b"003A\n\xc3\x28\n003B\n", "not UTF-8"),
+    ],
+)
+def test_unusable_files_are_refused_before_the_sync(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_bytes(content)
+    with pytest.raises(IdFileError, match=message):
+        ProspectIdFile(path).check()
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(IdFileError, match="no such file"):
+        ProspectIdFile(tmp_path / "absent.txt").check()
+    with pytest.raises(IdFileError, match="not a regular file"):
+        ProspectIdFile(tmp_path).check()
+
+
+def test_unique_ids_across_sources_keep_first_source(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("003B\n003C\n003A\n")
+    found = list(unique_prospect_ids([ConfigIds([" 003A", "003B", "003A"]), ProspectIdFile(path)]))
+    assert found == [
+        ("003A", "crm_prospect_ids"),
+        ("003B", "crm_prospect_ids"),
+        ("003C", "crm_prospect_ids_file"),
+    ]
+
+
+@given(
+    ids=st.lists(st.text(alphabet=st.sampled_from("ab01 \t'\""), max_size=6), max_size=300),
+    size=st.integers(min_value=1, max_value=40),
+)
+def test_every_id_is_asked_exactly_once_in_order(ids: list[str], size: int) -> None:
+    unique = [i for i, _ in unique_prospect_ids([ConfigIds(ids)])]
+    batches = list(batched(unique, size))
+    flat = [i for batch in batches for i in batch]
+    expected: list[str] = []
+    for raw in ids:
+        clean = normalize_prospect_id(raw)
+        if clean is not None and clean not in expected:
+            expected.append(clean)
+    assert flat == expected
+    assert all(1 <= len(batch) <= size for batch in batches)
+    assert all(len(batch) == size for batch in batches[:-1])
+    assert all(len(set(batch)) == len(batch) for batch in batches)
+
+
+def test_batched_rejects_zero() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        list(batched(["a"], 0))
