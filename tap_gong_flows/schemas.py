@@ -12,7 +12,7 @@ ASSIGNED_FLOW = th.PropertiesList(
     th.Property("flowId", th.StringType),
     th.Property("flowName", th.StringType),
     th.Property("crmProspectId", th.StringType),
-    th.Property("flowInstanceId", th.StringType),
+    th.Property("flowInstanceId", th.StringType, required=True),
     th.Property("flowInstanceOwnerEmail", th.StringType),
     th.Property("flowInstanceOwnerFullName", th.StringType),
     th.Property("flowInstanceCreateDate", th.DateTimeType),

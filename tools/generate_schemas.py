@@ -22,9 +22,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Component name in the spec -> Python constant in schemas.py.
-COMPONENTS: dict[str, str] = {
-    "PublicApiAssignedFlow": "ASSIGNED_FLOW",
+# Component name in the spec -> (Python constant in schemas.py, the stream's primary key).
+# Key properties are required and never null, whatever the spec says.
+COMPONENTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "PublicApiAssignedFlow": ("ASSIGNED_FLOW", ("flowInstanceId",)),
 }
 
 OUTPUT = Path(__file__).resolve().parent.parent / "tap_gong_flows" / "schemas.py"
@@ -74,14 +75,15 @@ def _object_expr(
     known: dict[str, list[str]],
     depth: int,
     constructor: str,
+    required: tuple[str, ...] = (),
 ) -> str:
     indent = "    " * depth
     lines = [f"{constructor}("]
     for name, child in node.get("properties", {}).items():
         child_path = f"{path}.{name}" if path else name
-        lines.append(
-            f'{indent}th.Property("{name}", {_type_expr(spec, child, child_path, known, depth)}),'
-        )
+        expr = _type_expr(spec, child, child_path, known, depth)
+        flag = ", required=True" if name in required else ""
+        lines.append(f'{indent}th.Property("{name}", {expr}{flag}),')
     lines.append("    " * (depth - 1) + ")")
     return "\n".join(lines)
 
@@ -100,10 +102,13 @@ def render(spec: dict[str, Any]) -> str:
         "",
     ]
     all_known: dict[str, dict[str, list[str]]] = {}
-    for component, constant in COMPONENTS.items():
+    for component, (constant, key) in COMPONENTS.items():
         node = spec["components"]["schemas"][component]
+        missing = [name for name in key if name not in node.get("properties", {})]
+        if missing:
+            raise SystemExit(f"{component} has no property {missing}: update COMPONENTS")
         known: dict[str, list[str]] = {}
-        body = _object_expr(spec, node, "", known, 1, "th.PropertiesList")
+        body = _object_expr(spec, node, "", known, 1, "th.PropertiesList", key)
         out += [f"# Gong component: {component}", f"{constant} = {body}", ""]
         all_known[constant] = known
     out.append("# Values the spec documents for enum fields. The schemas above accept any string.")

@@ -1,0 +1,131 @@
+"""Shared fixtures: a running Gong simulator, and ways to run the tap in-process or as a CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tap_gong_flows.client import GongStream
+from tap_gong_flows.simulator import FaultPlan, GongDataset, GongSimulator
+from tap_gong_flows.tap import TapGongFlows
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+ACCESS_KEY = "sim-access-key"
+ACCESS_KEY_SECRET = "sim-access-key-secret-0123456789"
+ACCESS_TOKEN = "sim-access-token-abcdefghijklmnop"
+
+
+@dataclass
+class SyncOutput:
+    """The Singer messages one sync wrote, split by type."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def records(self, stream: str = "assigned_flows") -> list[dict[str, Any]]:
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["type"] == kind]
+
+    @classmethod
+    def parse(cls, text: str) -> SyncOutput:
+        return cls([json.loads(line) for line in text.splitlines() if line.strip()])
+
+
+@pytest.fixture
+def dataset() -> GongDataset:
+    return GongDataset(prospect_count=500, seed=7)
+
+
+@pytest.fixture
+def faults() -> FaultPlan:
+    return FaultPlan()
+
+
+@pytest.fixture
+def simulator(dataset: GongDataset, faults: FaultPlan) -> Iterator[GongSimulator]:
+    """A simulator without its per-second limit, so that tests need not pace."""
+    with GongSimulator(
+        dataset,
+        access_key=ACCESS_KEY,
+        access_key_secret=ACCESS_KEY_SECRET,
+        access_token=ACCESS_TOKEN,
+        rate_limit_per_second=None,
+        faults=faults,
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def base_config(simulator: GongSimulator) -> dict[str, Any]:
+    return {
+        "api_url": simulator.url,
+        "access_key": ACCESS_KEY,
+        "access_key_secret": ACCESS_KEY_SECRET,
+        "max_requests_per_second": 1000,
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exponential backoff steps of milliseconds; Retry-After waits stay exact."""
+    monkeypatch.setattr(GongStream, "retry_base_seconds", 0.01)
+    monkeypatch.setattr(GongStream, "retry_max_seconds", 0.05)
+
+
+def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> SyncOutput:
+    """Run a whole sync in this process and return what it wrote to stdout."""
+    tap = TapGongFlows(config=config, state=state, validate_config=True)
+    buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with redirect_stdout(buffer):
+        tap.sync_all()
+    buffer.flush()
+    return SyncOutput.parse(buffer.buffer.getvalue().decode("utf-8"))  # type: ignore[attr-defined]
+
+
+def run_cli(
+    *args: str,
+    config: dict[str, Any] | None = None,
+    tmp_path: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``tap-gong-flows`` as a separate process, the way Meltano does."""
+    argv = [sys.executable, "-m", "tap_gong_flows", *args]
+    if config is not None:
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(config))
+        argv += ["--config", str(path)]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_GONG_FLOWS_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=tmp_path,
+        check=False,
+    )
+
+
+def asked_ids(simulator: GongSimulator) -> list[list[str]]:
+    """The crmProspectsIds of every answered request, in order."""
+    return [
+        entry.body["crmProspectsIds"]
+        for entry in simulator.request_log
+        if entry.status == 200 and isinstance(entry.body, dict) and "crmProspectsIds" in entry.body
+    ]
