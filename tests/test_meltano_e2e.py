@@ -1,0 +1,92 @@
+"""End to end with real Meltano: the project's meltano.yml, the tap's own plugin venv,
+target-jsonl, and the Gong simulator (with Gong's 3-per-second limit) standing in for Gong."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tap_gong_flows.simulator import GongDataset, GongSimulator
+
+from .conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+MELTANO = str(Path(sys.executable).parent / "meltano")
+
+
+def meltano(
+    *args: str, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [MELTANO, "--environment=simulator", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, f"meltano {' '.join(args)} failed:\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def meltano_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for Meltano with its own system database, and the plugins installed."""
+    home = tmp_path_factory.mktemp("meltano")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_GONG", "TARGET_"))}
+    env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    meltano("install", "extractor", "tap-gong-flows", env=env)
+    meltano("install", "loader", "target-jsonl", env=env)
+    return env
+
+
+@pytest.fixture(scope="module")
+def gong() -> Iterator[tuple[GongSimulator, GongDataset]]:
+    dataset = GongDataset(prospect_count=300, seed=5)
+    with GongSimulator(dataset, rate_limit_per_second=3.0) as simulator:
+        yield simulator, dataset
+
+
+def test_meltano_run_lands_exactly_the_expected_records(
+    meltano_env: dict[str, str], gong: tuple[GongSimulator, GongDataset], tmp_path: Path
+) -> None:
+    simulator, dataset = gong
+    simulator.reset_log()
+    ids_file = tmp_path / "ids.txt"
+    ids = list(dataset.prospect_ids())
+    ids_file.write_text("\n".join(ids) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {
+        **meltano_env,
+        "TAP_GONG_FLOWS_API_URL": simulator.url,
+        "TAP_GONG_FLOWS_CRM_PROSPECT_IDS_FILE": str(ids_file),
+        "TARGET_JSONL_DESTINATION_PATH": str(out),
+    }
+    meltano("run", "--state-id-suffix", "e2e", "tap-gong-flows", "target-jsonl", env=env)
+
+    lines = (out / "assigned_flows.jsonl").read_text().splitlines()
+    landed = [json.loads(line) for line in lines]
+    assert landed == dataset.expected_open_records(ids)
+    assert [entry.status for entry in simulator.request_log] == [200, 200, 200]
+
+    state_id = "simulator:tap-gong-flows-to-target-jsonl:e2e"
+    state = meltano("state", "get", state_id, env=env)
+    assert "assigned_flows" in json.loads(state.stdout)["singer_state"]["bookmarks"]
+
+
+def test_meltano_invoke_about_and_select_list(meltano_env: dict[str, str]) -> None:
+    about = meltano("invoke", "tap-gong-flows", "--about", "--format=json", env=meltano_env)
+    assert "crm_prospect_ids_file" in json.loads(about.stdout)["settings"]["properties"]
+    listing = meltano("select", "tap-gong-flows", "--list", "--all", env=meltano_env)
+    assert "assigned_flows.flowInstanceId" in listing.stdout
+    assert "assigned_flows.flowInstanceStatus" in listing.stdout
