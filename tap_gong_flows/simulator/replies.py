@@ -1,0 +1,61 @@
+"""What the simulator sends back: a transport-neutral description of one answer."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_REQUEST_ID_ALPHABET = string.ascii_lowercase + string.digits
+REQUEST_ID_LENGTH = 19
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def new_request_id() -> str:
+    """A fresh Gong-style request reference: 19 lowercase alphanumeric characters."""
+    return "".join(secrets.choice(_REQUEST_ID_ALPHABET) for _ in range(REQUEST_ID_LENGTH))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer to send.
+
+    ``status=None`` means closing the connection without answering. ``body_cutoff``
+    sends only that many body bytes (Content-Length still announces the whole body)
+    and then closes the connection.
+    """
+
+    status: int | None
+    body: bytes = b""
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body_cutoff: int | None = None
+
+    @property
+    def closes_connection(self) -> bool:
+        return self.status is None or self.body_cutoff is not None
+
+
+def encode_json(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_reply(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Reply:
+    return Reply(
+        status,
+        encode_json(payload),
+        JSON_CONTENT_TYPE,
+        tuple((headers or {}).items()),
+    )
+
+
+def error_reply(status: int, message: str, headers: Mapping[str, str] | None = None) -> Reply:
+    """A Gong-style error answer: ``{"requestId": ..., "errors": [message]}``."""
+    return json_reply(status, {"requestId": new_request_id(), "errors": [message]}, headers)
+
+
+def success_payload(records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"requestId": new_request_id(), "prospectsAssigned": records}

@@ -1,0 +1,229 @@
+"""The Gong API simulator: a local server answering like Gong's flows prospects endpoint."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from .api import (
+    ROUTES,
+    BadRequest,
+    ProspectsQuery,
+    decode_json,
+    loggable,
+    parse_prospects_query,
+    query_records,
+)
+from .auth import AuthResult, Credentials
+from .data import GongDataset
+from .fault_replies import fault_reply
+from .faults import FaultPlan
+from .http_handler import SimulatorHTTPServer
+from .limits import RequestLimiter
+from .replies import Reply, error_reply, json_reply, success_payload
+
+
+@dataclass(frozen=True)
+class RequestLogEntry:
+    """One request as the simulator saw and answered it.
+
+    ``arrived`` is a ``time.monotonic()`` reading; ``status`` is None when the
+    connection was closed without an answer; ``body`` is the parsed JSON body (None if
+    absent or not JSON); ``auth_scheme`` is the lowercase scheme the client used;
+    ``fault`` names the injected fault kind, if any.
+    """
+
+    arrived: float
+    method: str
+    path: str
+    status: int | None
+    body: Any
+    auth_scheme: str | None
+    fault: str | None = None
+
+
+class GongSimulator:
+    """Serves a :class:`GongDataset` over HTTP on a background thread.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        dataset: GongDataset,
+        *,
+        access_key: str = "sim-access-key",
+        access_key_secret: str = "sim-access-key-secret",
+        access_token: str = "sim-access-token",
+        rate_limit_per_second: float | None = 3.0,
+        daily_limit: int | None = 10000,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultPlan | None = None,
+        max_ids_per_request: int | None = None,
+        verbose: bool = False,
+    ) -> None:
+        if max_ids_per_request is not None and max_ids_per_request < 1:
+            raise ValueError(f"max_ids_per_request must be at least 1: {max_ids_per_request}")
+        self.dataset = dataset
+        self.credentials = Credentials(access_key, access_key_secret, access_token)
+        self.faults = faults if faults is not None else FaultPlan()
+        self.max_ids_per_request = max_ids_per_request
+        self.verbose = verbose
+        self._limiter = RequestLimiter(rate_limit_per_second, daily_limit)
+        self._host = host
+        self._requested_port = port
+        self._httpd: SimulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._log: list[RequestLogEntry] = []
+        self._log_lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> GongSimulator:
+        """Bind the port and start serving; returns self."""
+        if self._httpd is not None:
+            raise RuntimeError("the simulator is already running")
+        httpd = SimulatorHTTPServer(self._host, self._requested_port, self)
+        thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"gong-simulator:{httpd.port}",
+            daemon=True,
+        )
+        thread.start()
+        self._httpd, self._thread = httpd, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and cut open connections. Safe to call more than once."""
+        httpd, thread = self._httpd, self._thread
+        if httpd is None or thread is None:
+            return
+        httpd.shutdown()
+        httpd.server_close()
+        httpd.close_connections()
+        thread.join()
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> GongSimulator:
+        if self._httpd is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._httpd is not None
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the simulator is not running")
+        return self._httpd.port
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321``."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}"
+
+    # -- observation -----------------------------------------------------------------
+
+    @property
+    def request_log(self) -> list[RequestLogEntry]:
+        """A snapshot of every request answered so far, in the order answered."""
+        with self._log_lock:
+            return list(self._log)
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def reset_limits(self) -> None:
+        """Forget the requests counted against the per-second and daily quotas."""
+        self._limiter.reset()
+
+    # -- answering -------------------------------------------------------------------
+
+    def respond(
+        self,
+        method: str,
+        target: str,
+        authorization: str | None,
+        body: bytes | None,
+        arrived: float,
+    ) -> Reply:
+        """Decide the answer to one request and log it (called by the HTTP handler)."""
+        path = urlsplit(target).path
+        parsed = decode_json(body or b"")
+        auth = self.credentials.check(authorization)
+        fault = self.faults.next_fault(path) if body is not None else None
+        if body is None:
+            reply = error_reply(400, "Malformed or oversized request body")
+        elif fault is not None and fault.kind != "slow":
+            reply = fault_reply(fault, self.dataset, self._query_or_none(parsed))
+        else:
+            if fault is not None:
+                time.sleep(fault.delay_seconds)
+            reply = self._normal_reply(method, path, parsed, auth, arrived)
+        entry = RequestLogEntry(
+            arrived,
+            method,
+            target,
+            reply.status,
+            loggable(parsed),
+            auth.scheme,
+            None if fault is None else fault.kind,
+        )
+        with self._log_lock:
+            self._log.append(entry)
+        return reply
+
+    def _normal_reply(
+        self, method: str, path: str, parsed: Any, auth: AuthResult, arrived: float
+    ) -> Reply:
+        allowed_methods = ROUTES.get(path)
+        if allowed_methods is None:
+            return error_reply(404, f"No API endpoint at {path}")
+        if method not in allowed_methods:
+            return error_reply(
+                405,
+                f"Method {method} is not allowed on {path}",
+                {"Allow": ", ".join(allowed_methods)},
+            )
+        if not auth.authorized:
+            return error_reply(
+                401,
+                f"Unauthorized: {auth.problem}",
+                {"WWW-Authenticate": 'Basic realm="Gong API"'},
+            )
+        rejection = self._limiter.admit(arrived)
+        if rejection is not None:
+            return error_reply(429, rejection.message, {"Retry-After": str(rejection.retry_after)})
+        try:
+            query = parse_prospects_query(parsed, self.max_ids_per_request)
+        except BadRequest as problem:
+            return error_reply(400, str(problem))
+        return json_reply(200, success_payload(query_records(self.dataset, query)))
+
+    def _query_or_none(self, parsed: Any) -> ProspectsQuery | None:
+        try:
+            return parse_prospects_query(parsed, self.max_ids_per_request)
+        except BadRequest:
+            return None
