@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime
 
@@ -32,7 +33,7 @@ def test_pacer_spaces_request_starts_evenly() -> None:
     for _ in range(10):
         pacer.wait()
         starts.append(clock.now)
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert gaps == pytest.approx([1 / 3] * 9)
     # No one-second window [t, t+1) ever holds more than 3 starts.
     assert max(sum(1 for s in starts if t <= s < t + 1) for t in starts) == 3
