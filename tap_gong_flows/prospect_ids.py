@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -20,12 +22,25 @@ _SNIFF_BYTES = 64 * 1024
 _QUOTES = ('"', "'")
 
 
-class IdFileError(GongError):
-    """A prospect-ID file that cannot be used; ``setting`` names the config entry to fix."""
+class ProspectSourceError(GongError):
+    """A source of prospect IDs that cannot be used; ``setting`` names the config entry to fix."""
 
-    def __init__(self, message: str, setting: str = "crm_prospect_ids_file") -> None:
+    default_setting = "crm_prospect_ids"
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
         super().__init__(message)
-        self.setting = setting
+        self.setting = setting or self.default_setting
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {super().__str__()}"
+
+
+class IdFileError(ProspectSourceError):
+    default_setting = "crm_prospect_ids_file"
+
+
+class SqlSourceError(ProspectSourceError):
+    default_setting = "crm_prospect_ids_sql_url"
 
 
 def normalize_prospect_id(raw: str) -> str | None:
@@ -44,6 +59,10 @@ class ProspectIdSource(Protocol):
 
     def __iter__(self) -> Iterator[str]: ...
 
+    def size_hint(self) -> int | None:
+        """About how many IDs this source holds (before de-duplication), if cheap to know."""
+        ...
+
 
 @dataclass(frozen=True)
 class ConfigIds:
@@ -54,6 +73,9 @@ class ConfigIds:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ids)
+
+    def size_hint(self) -> int:
+        return len(self.ids)
 
 
 class ProspectIdFile:
@@ -128,6 +150,17 @@ class ProspectIdFile:
         except OSError as exc:
             raise IdFileError(f"cannot read {self.path}: {exc.strerror}") from None
 
+    def size_hint(self) -> int | None:
+        """Lines that can hold an ID, counted on the raw bytes (fast: no decoding)."""
+        try:
+            with self.path.open("rb") as handle:
+                count = sum(
+                    1 for line in handle if line.strip() and not line.lstrip().startswith(b"#")
+                )
+        except OSError:
+            return None
+        return count - 1 if self.is_csv and count else count
+
     def _iter_lines(self) -> Iterator[str]:
         with self._open() as handle:
             for line in handle:
@@ -144,18 +177,150 @@ class ProspectIdFile:
                     yield row[index]
 
 
-def unique_prospect_ids(sources: Iterable[ProspectIdSource]) -> Iterator[tuple[str, str]]:
-    """Clean IDs from every source, each once, in first-seen order, with the source's name.
+class SqlQueryIds:
+    """IDs from the first column of a SQL query, read in chunks through a server-side cursor.
 
-    The set of seen IDs grows with the number of distinct IDs (about 100 bytes each).
+    SQLAlchemy is imported only when this source is configured. Errors never show the
+    URL's password.
     """
-    seen: set[str] = set()
-    for source in sources:
-        for raw in source:
-            prospect_id = normalize_prospect_id(raw)
-            if prospect_id is not None and prospect_id not in seen:
-                seen.add(prospect_id)
-                yield prospect_id, source.name
+
+    name = "crm_prospect_ids_sql"
+
+    def __init__(self, url: str, query: str, chunk_size: int = 10_000) -> None:
+        self.url = url
+        self.query = query
+        self.chunk_size = chunk_size
+
+    def _redact(self, text: str) -> str:
+        from sqlalchemy.engine import make_url
+
+        try:
+            password = make_url(self.url).password
+        except Exception:
+            return text
+        return text.replace(str(password), "***") if password else text
+
+    def check(self) -> None:
+        """Fail now on a URL that cannot be parsed or a driver that is not installed."""
+        try:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+        except ModuleNotFoundError:
+            raise SqlSourceError(
+                "needs SQLAlchemy; install the extra: pip install 'tap-gong-flows[postgres]'"
+            ) from None
+        try:
+            url = make_url(self.url)
+        except ArgumentError:
+            raise SqlSourceError(
+                "not a SQLAlchemy URL (e.g. postgresql+psycopg://user:password@host:5432/db)"
+            ) from None
+        shown = url.render_as_string(hide_password=True)
+        try:
+            url.get_dialect().import_dbapi()
+        except NoSuchModuleError:
+            raise SqlSourceError(f"unknown database dialect in {shown}") from None
+        except ImportError as exc:
+            raise SqlSourceError(
+                f"the database driver for {shown} is not installed ({exc.name or exc}); for "
+                f"PostgreSQL: pip install 'tap-gong-flows[postgres]'"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        self.check()
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execution_options(
+                    stream_results=True, yield_per=self.chunk_size
+                ).execute(text(self.query))
+                for row in rows:
+                    if row[0] is not None:
+                        yield str(row[0])
+        except SQLAlchemyError as exc:
+            original = getattr(exc, "orig", None) or exc
+            detail = " ".join(str(original).split())
+            setting = (
+                "crm_prospect_ids_sql_query"
+                if type(exc).__name__ in ("ProgrammingError", "DataError")
+                else "crm_prospect_ids_sql_url"
+            )
+            raise SqlSourceError(f"{type(exc).__name__}: {self._redact(detail)}", setting) from None
+        finally:
+            engine.dispose()
+
+    def size_hint(self) -> None:
+        return None
+
+
+class SeenIds:
+    """Exact membership for the IDs a sync has met, in bounded memory.
+
+    Up to ``memory_limit`` IDs live in a set; past that they move to a throwaway
+    SQLite file with a small page cache, so a million IDs cost disk, not RAM.
+    """
+
+    def __init__(self, memory_limit: int = 50_000) -> None:
+        self._memory_limit = memory_limit
+        self._in_memory: set[str] | None = set()
+        self._db: sqlite3.Connection | None = None
+        self._tmpdir: tempfile.TemporaryDirectory[str] | None = None
+        self.count = 0
+
+    def add(self, prospect_id: str) -> bool:
+        """Record ``prospect_id``; False if it was seen before."""
+        if self._in_memory is not None:
+            if prospect_id in self._in_memory:
+                return False
+            self._in_memory.add(prospect_id)
+            self.count += 1
+            if len(self._in_memory) > self._memory_limit:
+                self._spill()
+            return True
+        assert self._db is not None
+        cursor = self._db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (prospect_id,))
+        if cursor.rowcount:
+            self.count += 1
+            return True
+        return False
+
+    def _spill(self) -> None:
+        assert self._in_memory is not None
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="tap-gong-flows-")
+        self._db = sqlite3.connect(Path(self._tmpdir.name) / "seen.db", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("PRAGMA cache_size=-4096")  # KiB: keeps the page cache at 4 MB
+        self._db.execute("CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self._db.execute("BEGIN")  # one transaction for the whole sync: no fsync per ID
+        self._db.executemany("INSERT INTO seen VALUES (?)", ((i,) for i in self._in_memory))
+        self._in_memory = None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._tmpdir is not None:
+            self._tmpdir.cleanup()
+            self._tmpdir = None
+
+
+def unique_prospect_ids(
+    sources: Iterable[ProspectIdSource], seen: SeenIds | None = None
+) -> Iterator[tuple[str, str]]:
+    """Clean IDs from every source, each once, in first-seen order, with the source's name."""
+    seen = seen or SeenIds()
+    try:
+        for source in sources:
+            for raw in source:
+                prospect_id = normalize_prospect_id(raw)
+                if prospect_id is not None and seen.add(prospect_id):
+                    yield prospect_id, source.name
+    finally:
+        seen.close()
 
 
 def batched(ids: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -14,11 +14,16 @@ from urllib.parse import urlsplit
 from jsonschema import Draft7Validator, ValidationError
 from singer_sdk import typing as th
 
-from tap_gong_flows.prospect_ids import IdFileError, ProspectIdFile
+from tap_gong_flows.prospect_ids import (
+    IdFileError,
+    ProspectIdFile,
+    ProspectSourceError,
+    SqlQueryIds,
+)
 
 DEFAULT_API_URL = "https://api.gong.io"
 
-SECRET_SETTINGS = ("access_key", "access_key_secret", "access_token")
+SECRET_SETTINGS = ("access_key", "access_key_secret", "access_token", "crm_prospect_ids_sql_url")
 
 SETTINGS = th.PropertiesList(
     th.Property(
@@ -80,6 +85,37 @@ SETTINGS = th.PropertiesList(
         description=(
             "Header of the column that holds the IDs in a .csv crm_prospect_ids_file. "
             "Default: the first column."
+        ),
+    ),
+    th.Property(
+        "crm_prospect_ids_sql_url",
+        th.StringType,
+        secret=True,
+        title="SQL URL for prospect IDs",
+        description=(
+            "SQLAlchemy URL of a database to read prospect IDs from, e.g. "
+            "postgresql+psycopg://user:password@host:5432/warehouse (install the extra: "
+            "pip install 'tap-gong-flows[postgres]'). Used with crm_prospect_ids_sql_query."
+        ),
+    ),
+    th.Property(
+        "crm_prospect_ids_sql_query",
+        th.StringType,
+        title="SQL query for prospect IDs",
+        description=(
+            "Query whose first column is the CRM prospect ID, read in chunks with a "
+            "server-side cursor. Give it an ORDER BY so that an interrupted sync resumes "
+            "exactly where it stopped."
+        ),
+    ),
+    th.Property(
+        "crm_prospect_ids_from_tasks",
+        th.BooleanType,
+        default=False,
+        title="Prospect IDs from Gong tasks",
+        description=(
+            "Also ask about every prospect that Gong's Engage flow tasks mention (open and "
+            "done): GET /v2/users, then POST /v2/tasks per user."
         ),
     ),
     th.Property(
@@ -251,7 +287,24 @@ def prospect_file_problems(config: Mapping[str, Any]) -> list[str]:
     try:
         ProspectIdFile(path, column=column).check()
     except IdFileError as exc:
-        return [f"{exc.setting}: {exc}"]
+        return [str(exc)]
+    return []
+
+
+def sql_source_problems(config: Mapping[str, Any]) -> list[str]:
+    url, query = config.get("crm_prospect_ids_sql_url"), config.get("crm_prospect_ids_sql_query")
+    if not url and not query:
+        return []
+    if not url:
+        return ["crm_prospect_ids_sql_url: missing; crm_prospect_ids_sql_query needs it"]
+    if not isinstance(query, str) or not query.strip():
+        return ["crm_prospect_ids_sql_query: missing; crm_prospect_ids_sql_url needs a query"]
+    if not isinstance(url, str):
+        return []  # the schema check reports the type
+    try:
+        SqlQueryIds(url, query).check()
+    except ProspectSourceError as exc:
+        return [str(exc)]
     return []
 
 
@@ -264,6 +317,7 @@ def check_settings(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list
         p.startswith(("crm_prospect_ids_file", "crm_prospect_ids_column")) for p in problems
     ):
         problems += prospect_file_problems(config)
+    problems += sql_source_problems(config)
     return problems
 
 
@@ -273,3 +327,15 @@ def secret_values(config: Mapping[str, Any]) -> Iterable[str]:
         value = config.get(name)
         if isinstance(value, str) and value:
             yield value
+    password = _url_password(config.get("crm_prospect_ids_sql_url"))
+    if password:
+        yield password
+
+
+def _url_password(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -25,6 +25,7 @@ from tap_gong_flows.prospect_ids import (
     ConfigIds,
     ProspectIdFile,
     ProspectIdSource,
+    SqlQueryIds,
     unique_prospect_ids,
 )
 from tap_gong_flows.settings import (
@@ -33,9 +34,9 @@ from tap_gong_flows.settings import (
     secret_values,
     unknown_settings,
 )
-from tap_gong_flows.streams import AssignedFlowsStream
+from tap_gong_flows.streams import AssignedFlowsStream, ProspectsStream
 
-STREAM_TYPES: tuple[type[Stream], ...] = (AssignedFlowsStream,)
+STREAM_TYPES: tuple[type[Stream], ...] = (ProspectsStream, AssignedFlowsStream)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class HttpStats:
 
     retries: int = 0
     rate_limited: int = 0
+    records: int = 0
 
 
 def _numeric_from_env(value: str, integer: bool) -> Any:
@@ -133,12 +135,18 @@ class TapGongFlows(Tap):
                     column=self.config.get("crm_prospect_ids_column"),
                 )
             )
+        if self.config.get("crm_prospect_ids_sql_url"):
+            sources.append(
+                SqlQueryIds(
+                    self.config["crm_prospect_ids_sql_url"],
+                    self.config["crm_prospect_ids_sql_query"],
+                )
+            )
         return sources
 
-    def prospect_ids(self) -> Iterator[str]:
-        """Every configured prospect ID once, cleaned, in source order."""
-        for prospect_id, _source in unique_prospect_ids(self.prospect_id_sources()):
-            yield prospect_id
+    def unique_prospect_ids(self, sources: Iterable[ProspectIdSource]) -> Iterator[tuple[str, str]]:
+        """Every ID of ``sources`` once, cleaned, in source order, with its source's name."""
+        return unique_prospect_ids(sources)
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:

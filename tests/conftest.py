@@ -37,8 +37,12 @@ class SyncOutput:
             m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
         ]
 
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m["type"] == kind]
+    def of_type(self, kind: str, stream: str | None = None) -> list[dict[str, Any]]:
+        return [
+            m
+            for m in self.messages
+            if m["type"] == kind and (stream is None or m.get("stream") == stream)
+        ]
 
     @classmethod
     def parse(cls, text: str) -> SyncOutput:

@@ -189,10 +189,9 @@ def test_every_setting_is_in_about_meltano_yml_and_readme(tmp_path: Path) -> Non
 def test_discover_without_credentials(tmp_path: Path) -> None:
     result = run_cli("--discover", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    catalog = json.loads(result.stdout)
-    (stream,) = catalog["streams"]
-    assert stream["tap_stream_id"] == "assigned_flows"
-    assert stream["key_properties"] == ["flowInstanceId"]
+    streams = {s["tap_stream_id"]: s for s in json.loads(result.stdout)["streams"]}
+    assert streams["assigned_flows"]["key_properties"] == ["flowInstanceId"]
+    assert streams["prospects"]["key_properties"] == ["crmProspectId"]
 
 
 @pytest.fixture

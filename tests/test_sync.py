@@ -46,8 +46,9 @@ def test_every_open_flow_instance_exactly_once_in_batches(
 
 
 def test_schema_and_state_messages(base_config: dict[str, Any], dataset: GongDataset) -> None:
-    output = run_tap({**base_config, "crm_prospect_ids": list(dataset.prospect_ids())[:10]})
-    (schema,) = output.of_type("SCHEMA")
+    config = {**base_config, "crm_prospect_ids": list(dataset.prospect_ids())[:100]}
+    output = run_tap({**config, "prospect_ids_per_request": 10})
+    (schema,) = output.of_type("SCHEMA", "assigned_flows")  # once, though 10 batches
     assert schema["key_properties"] == ["flowInstanceId"]
     props = schema["schema"]["properties"]
     assert len(props) == 10

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
-from singer_sdk.exceptions import ConfigValidationError
 
 from tap_gong_flows.client import GongStream, response_payload
 from tap_gong_flows.errors import GongError
-from tap_gong_flows.prospect_ids import batched
 from tap_gong_flows.schemas import ASSIGNED_FLOW
+from tap_gong_flows.streams.prospects import RESUME_KEY, ProspectBatch, ProspectsStream
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 
-def _batch_label(number: int, batch: Sequence[str], first_position: int) -> str:
-    last_position = first_position + len(batch) - 1
+def _batch_label(batch: ProspectBatch) -> str:
     return (
-        f"batch {number}: prospect IDs #{first_position}-#{last_position} of the sync, "
-        f"first {batch[0]!r}"
+        f"batch {batch.number}: prospect IDs #{batch.first_position}-#{batch.last_position} "
+        f"of the sync, first {batch.ids[0]!r}"
     )
 
 
@@ -37,41 +35,42 @@ class AssignedFlowsStream(GongStream):
     primary_keys = ("flowInstanceId",)
     replication_key = None
     schema = ASSIGNED_FLOW.to_dict()
+    parent_stream_type = ProspectsStream
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state_partitioning_keys = []  # one state for the stream, not one per batch
+        self._schema_written = False
+
+    @property
+    def prospects(self) -> ProspectsStream:
+        return cast(ProspectsStream, self.gong_tap.streams[ProspectsStream.name])
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        if not self.gong_tap.prospect_id_sources():
-            raise ConfigValidationError(
-                "Config validation failed",
-                errors=[
-                    "crm_prospect_ids: no prospect IDs to ask about; set crm_prospect_ids "
-                    "or crm_prospect_ids_file"
-                ],
-            )
-        size = int(self.config["prospect_ids_per_request"])
+        if context is None:
+            raise RuntimeError("assigned_flows is synced by its parent stream, prospects")
+        batch = self.prospects.take_batch(int(context["prospect_batch"]))
         send = self.request_decorator(self._request)
-        prospects = records = batches = 0
         with self.get_http_request_counter() as counter:
-            for batches, batch in enumerate(batched(self.gong_tap.prospect_ids(), size), 1):
-                try:
-                    response = send(self._prepare_batch(batch), context)
-                except GongError as exc:
-                    exc.with_context(_batch_label(batches, batch, prospects + 1))
-                    raise
-                counter.increment()
-                for record in self._records_for(batch, response):
-                    records += 1
-                    yield record
-                prospects += len(batch)
+            try:
+                response = send(self._prepare_batch(list(batch.ids)), context)
+            except GongError as exc:
+                exc.with_context(_batch_label(batch))
+                raise
+            counter.increment()
         stats = self.gong_tap.http_stats
-        self.logger.info(
-            "%s: %d prospects in %d requests, %d records; %d retries, %d rate-limited answers",
-            self.name,
-            prospects,
-            batches,
-            records,
-            stats.retries,
-            stats.rate_limited,
-        )
+        for record in self._records_for(batch.ids, response):
+            stats.records += 1
+            yield record
+        # Every record of this batch is out: a sync resumed from the STATE message the
+        # SDK writes next starts after this batch.
+        self.stream_state[RESUME_KEY] = batch.last_position
+
+    def _write_schema_message(self) -> None:
+        # The SDK writes a SCHEMA each time a child syncs; one per sync is enough.
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
 
     def _prepare_batch(self, batch: list[str]) -> requests.PreparedRequest:
         return self.build_prepared_request(

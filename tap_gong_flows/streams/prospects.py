@@ -1,0 +1,152 @@
+"""``prospects``: the CRM prospect IDs a sync asks Gong about, from every configured source.
+
+It is the parent of ``assigned_flows``. The SDK syncs a child once per parent record; to
+keep one request (and one SCHEMA message) per batch rather than per prospect, this stream
+hands the child a whole batch at a time and only then lets it sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from singer_sdk import Stream
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_gong_flows.progress import SyncProgress
+
+if TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_gong_flows.tap import TapGongFlows
+
+# Where assigned_flows keeps how many distinct prospects it has finished, mid-sync.
+RESUME_KEY = "prospects_done"
+
+
+@dataclass(frozen=True)
+class ProspectBatch:
+    """One request's worth of prospect IDs and where it sits in the sync's ID sequence."""
+
+    number: int
+    first_position: int  # 1-based, among the sync's distinct IDs
+    ids: tuple[str, ...]
+
+    @property
+    def last_position(self) -> int:
+        return self.first_position + len(self.ids) - 1
+
+
+class ProspectsStream(Stream):
+    """Every configured prospect ID once, with the source it came from."""
+
+    name = "prospects"
+    primary_keys = ("crmProspectId",)
+    replication_key = None
+    schema = th.PropertiesList(
+        th.Property("crmProspectId", th.StringType, required=True),
+        th.Property("source", th.StringType),
+    ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._buffer: list[str] = []
+        self._next_position = 1
+        self._batch_number = 0
+        self._handoff: dict[int, ProspectBatch] = {}
+        self._children_selected = False
+        self.progress: SyncProgress | None = None
+
+    @property
+    def gong_tap(self) -> TapGongFlows:
+        return cast("TapGongFlows", self._tap)
+
+    def take_batch(self, number: int) -> ProspectBatch:
+        """For the child: the batch its context names (each batch is taken once)."""
+        return self._handoff.pop(number)
+
+    def _feeds_children(self) -> bool:
+        return any(c.selected or c.has_selected_descendents for c in self.child_streams)
+
+    def _resume_position(self) -> int:
+        if not self._children_selected:
+            return 0
+        return int(self.child_streams[0].stream_state.get(RESUME_KEY, 0))
+
+    def get_records(self, context: Context | None) -> Iterator[Record]:
+        tap = self.gong_tap
+        sources = tap.prospect_id_sources()
+        if not sources:
+            raise ConfigValidationError(
+                "Config validation failed",
+                errors=[
+                    "crm_prospect_ids: no prospect IDs to ask about; set crm_prospect_ids, "
+                    "crm_prospect_ids_file, crm_prospect_ids_sql_url or "
+                    "crm_prospect_ids_from_tasks"
+                ],
+            )
+        self._children_selected = self._feeds_children()
+        resume_after = self._resume_position()
+        hints = [source.size_hint() for source in sources]
+        total = None if None in hints else sum(h for h in hints if h is not None)
+        self.progress = SyncProgress(self.logger, total=total, already_done=resume_after)
+        if resume_after:
+            self.logger.info("Resuming after the first %d prospects of the last sync", resume_after)
+        self._next_position = resume_after + 1
+        for position, (prospect_id, source) in enumerate(tap.unique_prospect_ids(sources), 1):
+            if position > resume_after:  # earlier ones were done by the interrupted sync
+                yield {"crmProspectId": prospect_id, "source": source}
+        if self._buffer:
+            # The last, partial batch: no further record will trigger it.
+            self._sync_children(self._hand_over())
+            self._batch_done()
+        self._finish()
+
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> Iterable[Context | None]:
+        if not self._children_selected:
+            return
+        self._buffer.append(record["crmProspectId"])
+        if len(self._buffer) >= int(self.config["prospect_ids_per_request"]):
+            yield self._hand_over()
+            self._batch_done()  # runs once the SDK has synced the child for that context
+
+    def _hand_over(self) -> Context:
+        self._batch_number += 1
+        batch = ProspectBatch(self._batch_number, self._next_position, tuple(self._buffer))
+        self._handoff[batch.number] = batch
+        self._next_position += len(batch.ids)
+        self._buffer = []
+        return {"prospect_batch": batch.number}
+
+    def _batch_done(self) -> None:
+        if self.progress is None:
+            return
+        stats = self.gong_tap.http_stats
+        self.progress.update(
+            prospects=self._next_position - 1 - self.progress.already_done,
+            records=stats.records,
+            requests=self.gong_tap.pacer.requests,
+            rate_limited=stats.rate_limited,
+        )
+
+    def _finish(self) -> None:
+        if not self._children_selected:
+            return
+        # A finished sync starts the next one from the first prospect again.
+        self.child_streams[0].stream_state.pop(RESUME_KEY, None)
+        if self.progress is not None:
+            self.progress.log()
+        stats = self.gong_tap.http_stats
+        self.logger.info(
+            "assigned_flows: %d prospects in %d requests, %d records; %d retries, "
+            "%d rate-limited answers",
+            self._next_position - 1 - (self.progress.already_done if self.progress else 0),
+            self._batch_number,
+            stats.records,
+            stats.retries,
+            stats.rate_limited,
+        )
