@@ -90,14 +90,45 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GongStream, "retry_max_seconds", 0.05)
 
 
-def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> SyncOutput:
+def run_tap(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+) -> SyncOutput:
     """Run a whole sync in this process and return what it wrote to stdout."""
-    tap = TapGongFlows(config=config, state=state, validate_config=True)
+    output, error = run_tap_capturing_failure(config, state, catalog)
+    if error is not None:
+        raise error
+    return output
+
+
+def run_tap_capturing_failure(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+) -> tuple[SyncOutput, Exception | None]:
+    """Run a sync; return what it wrote before it ended, and the error that ended it if any."""
+    tap = TapGongFlows(config=config, state=state, catalog=catalog, validate_config=True)
     buffer = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    error: Exception | None = None
     with redirect_stdout(buffer):
-        tap.sync_all()
+        try:
+            tap.sync_all()
+        except Exception as exc:
+            error = exc
     buffer.flush()
-    return SyncOutput.parse(buffer.buffer.getvalue().decode("utf-8"))  # type: ignore[attr-defined]
+    text = buffer.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+    return SyncOutput.parse(text), error
+
+
+def catalog_selecting(config: dict[str, Any], *streams: str) -> dict[str, Any]:
+    """The tap's discovered catalog with only ``streams`` selected."""
+    catalog = TapGongFlows(config=config, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for metadata in entry["metadata"]:
+            if metadata["breadcrumb"] == []:
+                metadata["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
 
 
 def run_cli(
