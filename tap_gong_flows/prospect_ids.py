@@ -19,7 +19,10 @@ from typing import Protocol
 from tap_gong_flows.errors import GongError
 
 _SNIFF_BYTES = 64 * 1024
-_QUOTES = ('"', "'")
+_QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019")}
+_INVISIBLE = "\ufeff\u200b"
+MAX_ID_LENGTH = 255
+MAX_LINE_CHARS = 4096  # far beyond any ID: a longer line means this is not an ID list
 
 
 class ProspectSourceError(GongError):
@@ -44,11 +47,29 @@ class SqlSourceError(ProspectSourceError):
 
 
 def normalize_prospect_id(raw: str) -> str | None:
-    """Trim whitespace and one pair of surrounding quotes; ``None`` for a blank ID."""
-    value = raw.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in _QUOTES:
+    """The clean form of one raw ID, ``None`` for a blank one.
+
+    Trims whitespace (zero-width and byte-order marks too) and one pair of surrounding
+    quotes, straight or typographic. Raises ``ValueError`` with the reason for a value
+    that cannot be a CRM ID: whitespace or control characters inside (two IDs on one
+    line?), non-ASCII characters (a file read in the wrong encoding?), or a huge length.
+    """
+    value = raw.strip().strip(_INVISIBLE).strip()
+    if len(value) >= 2 and (value[0], value[-1]) in _QUOTE_PAIRS:
         value = value[1:-1].strip()
-    return value or None
+    if not value:
+        return None
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"is {len(value):,} characters long; CRM IDs are short")
+    if not value.isascii():
+        odd = next(c for c in value if not c.isascii())
+        raise ValueError(
+            f"{value!r} has the non-ASCII character {odd!r}; CRM IDs are ASCII "
+            f"(is the file in another encoding than UTF-8?)"
+        )
+    if not value.isprintable() or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} has whitespace or control characters inside; one ID each")
+    return value
 
 
 class ProspectIdSource(Protocol):
@@ -56,6 +77,11 @@ class ProspectIdSource(Protocol):
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def item_label(self) -> str:
+        """What one position of this source is called in messages: item, line, row."""
+        ...
 
     def __iter__(self) -> Iterator[str]: ...
 
@@ -70,6 +96,7 @@ class ConfigIds:
 
     ids: Sequence[str]
     name: str = "crm_prospect_ids"
+    item_label: str = "item"
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.ids)
@@ -87,6 +114,8 @@ class ProspectIdFile:
         self.path = Path(path).expanduser()
         self.column = column or None
         self.is_csv = self.path.suffix.lower() == ".csv"
+        self.item_label = "row" if self.is_csv else "line"
+        self._line_count: int | None = None
 
     def check(self) -> None:
         """Fail with an :class:`IdFileError` now rather than mid-sync."""
@@ -118,6 +147,19 @@ class ProspectIdFile:
                 ) from None
         if self.is_csv:
             self._column_index()
+        self._validate_every_id()
+
+    def _validate_every_id(self) -> None:
+        # One streaming pass before the sync: a bad line 900,000 is reported before the
+        # first request, not after 9,000 of them.
+        count = 0
+        for position, raw in enumerate(self, 1):
+            try:
+                if normalize_prospect_id(raw) is not None:
+                    count += 1
+            except ValueError as reason:
+                raise IdFileError(f"{self.path}, {self.item_label} {position}: {reason}") from None
+        self._line_count = count
 
     def _column_index(self) -> int:
         with self._open() as handle:
@@ -151,21 +193,20 @@ class ProspectIdFile:
             raise IdFileError(f"cannot read {self.path}: {exc.strerror}") from None
 
     def size_hint(self) -> int | None:
-        """Lines that can hold an ID, counted on the raw bytes (fast: no decoding)."""
-        try:
-            with self.path.open("rb") as handle:
-                count = sum(
-                    1 for line in handle if line.strip() and not line.lstrip().startswith(b"#")
-                )
-        except OSError:
-            return None
-        return count - 1 if self.is_csv and count else count
+        return self._line_count
 
     def _iter_lines(self) -> Iterator[str]:
         with self._open() as handle:
-            for line in handle:
-                if not line.lstrip().startswith("#"):
-                    yield line
+            number = 0
+            while line := handle.readline(MAX_LINE_CHARS + 1):
+                number += 1
+                if len(line) > MAX_LINE_CHARS:
+                    raise IdFileError(
+                        f"{self.path}, line {number} is longer than {MAX_LINE_CHARS:,} "
+                        f"characters: this is not a list of IDs"
+                    )
+                # Comments count as lines (yielded blank) so positions are line numbers.
+                yield "" if line.lstrip().startswith("#") else line
 
     def _iter_csv(self) -> Iterator[str]:
         index = self._column_index()
@@ -184,7 +225,8 @@ class SqlQueryIds:
     URL's password.
     """
 
-    name = "crm_prospect_ids_sql"
+    name = "crm_prospect_ids_sql_query"
+    item_label = "row"
 
     def __init__(self, url: str, query: str, chunk_size: int = 10_000) -> None:
         self.url = url
@@ -315,8 +357,13 @@ def unique_prospect_ids(
     seen = seen or SeenIds()
     try:
         for source in sources:
-            for raw in source:
-                prospect_id = normalize_prospect_id(raw)
+            for position, raw in enumerate(source, 1):
+                try:
+                    prospect_id = normalize_prospect_id(raw)
+                except ValueError as reason:
+                    raise ProspectSourceError(
+                        f"{source.item_label} {position}: {reason}", setting=source.name
+                    ) from None
                 if prospect_id is not None and seen.add(prospect_id):
                     yield prospect_id, source.name
     finally:

@@ -19,6 +19,7 @@ from tap_gong_flows.prospect_ids import (
     ProspectIdFile,
     ProspectSourceError,
     SqlQueryIds,
+    normalize_prospect_id,
 )
 
 DEFAULT_API_URL = "https://api.gong.io"
@@ -308,6 +309,19 @@ def sql_source_problems(config: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def prospect_list_problems(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []  # the schema check reports the type
+    problems = []
+    for position, raw in enumerate(value, 1):
+        if isinstance(raw, str):
+            try:
+                normalize_prospect_id(raw)
+            except ValueError as reason:
+                problems.append(f"crm_prospect_ids item {position}: {reason}")
+    return problems
+
+
 def check_settings(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """All problems with a configuration, schema violations first."""
     problems = schema_problems(config, schema)
@@ -318,6 +332,7 @@ def check_settings(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list
     ):
         problems += prospect_file_problems(config)
     problems += sql_source_problems(config)
+    problems += prospect_list_problems(config.get("crm_prospect_ids"))
     return problems
 
 

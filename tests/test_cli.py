@@ -53,6 +53,10 @@ def _assert_clean_failure(result: Any, *needles: str) -> None:
         ({"api_url": "http://api.gong.io"}, "api_url: plain http:// is only allowed to loopback"),
         ({"api_url": "https://user:pw@api.gong.io"}, "api_url: must not contain credentials"),
         ({"access_key_secret": 12345678}, "access_key_secret: must be a string"),
+        ({"crm_prospect_ids": ["003A", "003B 003C"]}, "crm_prospect_ids item 2: '003B 003C'"),
+        ({"crm_prospect_ids": ["003Ã©"]}, "crm_prospect_ids item 1: '003Ã©' has the non-ASCII"),
+        ({"max_retries": -1}, "max_retries: must be at least 0"),
+        ({"crm_prospect_ids_from_tasks": "yes"}, "crm_prospect_ids_from_tasks: must be true or"),
     ],
 )
 def test_config_mistakes_are_reported_before_any_request(
@@ -70,6 +74,45 @@ def test_config_mistakes_are_reported_before_any_request(
     _assert_clean_failure(result, needle)
     assert simulator.request_log == []
     assert "12345678" not in result.stderr  # a secret given with the wrong type is not echoed
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks binary"),
+        (b"003A\n" + b"9" * 10_000 + b"\n", "line 2 is longer than 4,096 characters"),
+        (b"003A\n003B;003C,x y\n", "line 2: '003B;003C,x y' has whitespace"),
+        (b"003A\n\xe9t\xe9\n", "not UTF-8"),
+    ],
+)
+def test_unusable_id_files_are_reported_before_any_request(
+    content: bytes, needle: str, simulator: GongSimulator, tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_bytes(content)
+    config = {
+        "api_url": simulator.url,
+        "access_token": ACCESS_TOKEN,
+        "crm_prospect_ids_file": str(ids),
+    }
+    result = run_cli(config=config, tmp_path=tmp_path)
+    _assert_clean_failure(result, "crm_prospect_ids_file: ", needle)
+    assert simulator.request_log == []
+
+
+def test_unknown_setting_is_warned_about_and_the_sync_goes_on(
+    simulator: GongSimulator, dataset: GongDataset, tmp_path: Path
+) -> None:
+    config = {
+        "api_url": simulator.url,
+        "access_token": ACCESS_TOKEN,
+        "crm_prospect_id": ["typo"],
+        "crm_prospect_ids": list(dataset.prospect_ids())[:3],
+    }
+    result = run_cli(config=config, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Unknown setting 'crm_prospect_id' is ignored" in result.stderr
 
 
 def test_no_prospect_ids_is_a_config_error(simulator: GongSimulator, tmp_path: Path) -> None:

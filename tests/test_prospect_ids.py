@@ -28,11 +28,51 @@ from tap_gong_flows.prospect_ids import (
         ('"003A', '"003A'),  # unbalanced quote: kept, Gong will say whether it exists
         ("   ", None),
         ('""', None),
-        ("Ünïcode-ID", "Ünïcode-ID"),
+        ("\u201c003A\u201d", "003A"),  # typographic quotes from a word processor
+        ("\ufeff003A\u200b", "003A"),  # byte-order mark, zero-width space
+        ("\u00a0003A\u00a0", "003A"),  # no-break spaces
     ],
 )
 def test_normalize_prospect_id(raw: str, expected: str | None) -> None:
     assert normalize_prospect_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("003A 003B", "whitespace or control characters inside"),
+        ("003A\t003B", "whitespace or control characters inside"),
+        ("003A\x00", "whitespace or control characters inside"),
+        ("Ünïcode-ID", "non-ASCII character 'Ü'"),
+        ("003Ã©", "non-ASCII character 'Ã'"),
+        ("x" * 300, "300 characters long"),
+    ],
+)
+def test_values_that_cannot_be_crm_ids_are_refused_with_the_reason(raw: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        normalize_prospect_id(raw)
+
+
+def test_bad_line_in_a_file_is_found_before_the_sync_with_its_line_number(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("# header comment\n003A\n\n003B 003C\n003D\n")
+    with pytest.raises(IdFileError, match=r"ids.txt, line 4: '003B 003C' has whitespace"):
+        ProspectIdFile(path).check()
+
+
+def test_huge_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("003A\n" + "x" * 5_000_000 + "\n")
+    with pytest.raises(IdFileError, match="line 2 is longer than 4,096 characters"):
+        ProspectIdFile(path).check()
+
+
+def test_file_size_hint_counts_ids_after_check(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("# c\n003A\n\n003B\n003A\n")
+    source = ProspectIdFile(path)
+    source.check()
+    assert source.size_hint() == 3  # before de-duplication
 
 
 def test_text_file_skips_blanks_and_comments(tmp_path: Path) -> None:
@@ -95,8 +135,17 @@ def test_unique_ids_across_sources_keep_first_source(tmp_path: Path) -> None:
     ]
 
 
+_ID_CORE = st.text(alphabet=st.sampled_from("ab01"), max_size=4)
+_DECORATED_ID = st.builds(
+    lambda core, left, quote: f"{left}{quote}{core}{quote}{left[::-1]}",
+    _ID_CORE,
+    st.sampled_from(["", " ", "\t", "  \t"]),
+    st.sampled_from(["", "'", '"']),
+)
+
+
 @given(
-    ids=st.lists(st.text(alphabet=st.sampled_from("ab01 \t'\""), max_size=6), max_size=300),
+    ids=st.lists(_DECORATED_ID, max_size=300),
     size=st.integers(min_value=1, max_value=40),
 )
 def test_every_id_is_asked_exactly_once_in_order(ids: list[str], size: int) -> None:

@@ -81,7 +81,7 @@ def test_sync_from_a_warehouse_query_combined_with_other_sources(
     assert asked == expected_order  # every ID once, sources in order, blanks and NULL dropped
     assert output.records() == dataset.expected_open_records(expected_order)
     sources = {r["source"] for r in output.records("prospects")}
-    assert sources == {"crm_prospect_ids", "crm_prospect_ids_file", "crm_prospect_ids_sql"}
+    assert sources == {"crm_prospect_ids", "crm_prospect_ids_file", "crm_prospect_ids_sql_query"}
 
 
 def test_wrong_password_fails_clearly_without_the_password(
