@@ -1,4 +1,5 @@
-"""Local stand-in for Gong's REST API (flows prospects endpoint), for demos, tests and benchmarks.
+"""Local stand-in for Gong's REST API (Engage flows, users and tasks), for demos, tests and
+benchmarks.
 
 Standard library only. Typical use::
 
@@ -6,13 +7,40 @@ Standard library only. Typical use::
 
     with GongSimulator(GongDataset(prospect_count=1000)) as simulator:
         ...  # point the tap at simulator.url
+
+Paths served: see :mod:`.routes`. The dataset's helper methods (``users()``,
+``flows_visible_to()``, ``tasks_of()``...) return exactly what the endpoints answer.
 """
 
-from .data import GongDataset, parse_prospect_index, prospect_id
+from .data import FINISHED_STATUSES, OPEN_STATUSES, GongDataset, parse_prospect_index, prospect_id
+from .engage_api import MAX_FLOW_IDS_PER_STEPS_REQUEST
 from .faults import Fault, FaultPlan
+from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE
+from .people import DEFAULT_USER_COUNT, INSTANCE_OWNER_COUNT
+from .routes import (
+    FLOWS_PATH,
+    FOLDERS_PATH,
+    PROSPECTS_PATH,
+    STEPS_PATH,
+    TASKS_PATH,
+    USERS_PATH,
+)
 from .server import GongSimulator, RequestLogEntry
 
 __all__ = [
+    "DEFAULT_CURSOR_TTL_SECONDS",
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_USER_COUNT",
+    "FINISHED_STATUSES",
+    "FLOWS_PATH",
+    "FOLDERS_PATH",
+    "INSTANCE_OWNER_COUNT",
+    "MAX_FLOW_IDS_PER_STEPS_REQUEST",
+    "OPEN_STATUSES",
+    "PROSPECTS_PATH",
+    "STEPS_PATH",
+    "TASKS_PATH",
+    "USERS_PATH",
     "Fault",
     "FaultPlan",
     "GongDataset",

@@ -14,6 +14,8 @@ from types import FrameType
 
 from .data import GongDataset
 from .faults import FaultPlan
+from .paging import DEFAULT_PAGE_SIZE
+from .people import DEFAULT_USER_COUNT
 from .server import GongSimulator
 
 READY_MESSAGE = "Gong API simulator listening on {url}"
@@ -22,12 +24,27 @@ READY_MESSAGE = "Gong API simulator listening on {url}"
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gong-api-simulator",
-        description="Serve a deterministic fake of Gong's /v2/flows/prospects endpoint.",
+        description=(
+            "Serve a deterministic fake of Gong's Engage endpoints: /v2/flows/prospects, "
+            "/v2/users, /v2/flows, /v2/flows/folders, /v2/flows/steps and /v2/tasks."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (loopback)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     parser.add_argument("--prospects", type=int, default=1000, help="number of known prospects")
     parser.add_argument("--seed", type=int, default=0, help="dataset seed")
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=DEFAULT_USER_COUNT,
+        help="number of Gong users; the first 6 own the flow instances",
+    )
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=DEFAULT_PAGE_SIZE,
+        help="items per page of /v2/users, /v2/flows and /v2/flows/folders",
+    )
     parser.add_argument("--access-key", default="sim-access-key")
     parser.add_argument("--access-key-secret", default="sim-access-key-secret")
     parser.add_argument("--access-token", default="sim-access-token")
@@ -100,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.allow_remote and not _is_loopback(args.host):
         parser.error(f"refusing to bind non-loopback host {args.host!r} without --allow-remote")
     try:
-        dataset = GongDataset(args.prospects, seed=args.seed)
+        dataset = GongDataset(args.prospects, seed=args.seed, user_count=args.users)
         faults = FaultPlan(random_rate=args.fault_rate, seed=args.fault_seed)
         simulator = GongSimulator(
             dataset,
@@ -113,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             faults=faults,
             max_ids_per_request=args.max_ids_per_request,
+            page_size=args.page_size,
             verbose=args.verbose,
         )
     except ValueError as problem:

@@ -23,6 +23,10 @@ class Owner:
     full_name: str
 
 
+# Flow instance statuses: queries by CRM ID return only the open ones.
+OPEN_STATUSES: tuple[str, ...] = ("Pending", "Running", "Paused")
+FINISHED_STATUSES: tuple[str, ...] = ("FinishedNoReply", "FinishedResponse", "Finished")
+
 SALES_WORKSPACE_ID = "5038816629417705312"
 CUSTOMER_SUCCESS_WORKSPACE_ID = "5038816629417709948"
 

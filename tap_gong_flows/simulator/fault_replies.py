@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import itertools
+import copy
 from http import HTTPStatus
 
-from .api import ProspectsQuery, query_records
-from .data import OPEN_STATUSES, GongDataset, Record
 from .faults import Fault
 from .replies import (
     JSON_CONTENT_TYPE,
+    Answer,
     Reply,
     encode_json,
     error_reply,
     json_reply,
-    new_request_id,
-    success_payload,
 )
 
-UNKNOWN_FIELD = "flowInstanceSnoozedUntil"
-UNKNOWN_STATUS = "Snoozed"
 _DEFAULT_NON_JSON_BODY = (
     "<!DOCTYPE html><html><head><title>Maintenance</title></head>"
     "<body><p>The service is being upgraded. Please try again shortly.</p></body></html>"
 )
-_FOREIGN_PROSPECTS = 2
-# How far past the requested IDs to look for foreign prospects with open flows; the
-# odds of finding none are negligible, and the cap keeps a pathological case bounded.
-_FOREIGN_SEARCH_LIMIT = 10_000
 
 
-def fault_reply(fault: Fault, dataset: GongDataset, query: ProspectsQuery | None) -> Reply:
-    """The answer for a faulted request. ``query`` is the request, if it was valid.
+def fault_reply(fault: Fault, answer: Answer) -> Reply:
+    """The answer for a faulted request. ``answer`` is what the endpoint would have
+    said (an empty answer of the right shape if the request was not valid).
 
     ``slow`` faults are not handled here: they delay a normal answer.
     """
@@ -47,19 +39,21 @@ def fault_reply(fault: Fault, dataset: GongDataset, query: ProspectsQuery | None
     if fault.kind == "non_json":
         body = _DEFAULT_NON_JSON_BODY if fault.body is None else fault.body
         return _raw_reply(200, body, fault.content_type or JSON_CONTENT_TYPE, headers)
-    if fault.kind == "missing_records":
-        return json_reply(200, {"requestId": new_request_id()}, headers)
-    if fault.kind == "null_records":
-        return json_reply(200, {"requestId": new_request_id(), "prospectsAssigned": None}, headers)
 
-    records = [] if query is None else query_records(dataset, query)
+    payload = copy.deepcopy(answer.payload)
+    key = answer.items_key
+    if fault.kind == "missing_records":
+        del payload[key]
+        return json_reply(200, payload, headers)
+    if fault.kind == "null_records":
+        payload[key] = None
+        return json_reply(200, payload, headers)
     if fault.kind == "extra_fields":
-        for record in records:
-            record[UNKNOWN_FIELD] = record["flowInstanceCreateDate"]
-            record["flowInstanceStatus"] = UNKNOWN_STATUS
+        for item in payload[key]:
+            answer.tamper(item)
     elif fault.kind == "foreign_records":
-        records += _foreign_records(dataset, query)
-    body = encode_json(success_payload(records))
+        payload[key] += answer.foreign_items()
+    body = encode_json(payload)
     if fault.kind == "truncated_json":
         return _raw_reply(200, body[: len(body) // 2], JSON_CONTENT_TYPE, headers)
     if fault.kind == "reset_mid_body":
@@ -86,27 +80,3 @@ def _status_reply(fault: Fault, headers: dict[str, str]) -> Reply:
 def _raw_reply(status: int, body: str | bytes, content_type: str, headers: dict[str, str]) -> Reply:
     payload = body.encode("utf-8") if isinstance(body, str) else body
     return Reply(status, payload, content_type, tuple(headers.items()))
-
-
-def _foreign_records(dataset: GongDataset, query: ProspectsQuery | None) -> list[Record]:
-    """Open instances of a couple of prospects the request did not ask about.
-
-    Prospects of the dataset come first; past its end the generator makes up prospects
-    the account does not know, so tiny datasets still get foreign records.
-    """
-    asked = set() if query is None else set(query.ids)
-    key = "flowInstanceId" if query and query.field == "flowInstanceIds" else "crmProspectId"
-    found: list[Record] = []
-    prospects_found = 0
-    for index in itertools.islice(itertools.count(), _FOREIGN_SEARCH_LIMIT + len(asked)):
-        records = [
-            record
-            for record in dataset.instances_at(index)
-            if record["flowInstanceStatus"] in OPEN_STATUSES and record[key] not in asked
-        ]
-        if records:
-            found += records
-            prospects_found += 1
-            if prospects_found == _FOREIGN_PROSPECTS:
-                break
-    return found

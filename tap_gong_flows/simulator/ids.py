@@ -1,7 +1,8 @@
-"""Reversible identifiers: CRM prospect IDs and flow instance IDs.
+"""Reversible identifiers: CRM IDs, flow instance IDs and Gong's other numeric IDs.
 
-Both kinds of ID encode the position of the thing they name, plus a short hash checksum,
-so the dataset can resolve any ID back to its data without keeping an index in memory.
+Each ID encodes the position of the thing it names (plus, for CRM and instance IDs, a
+short hash checksum), so the dataset can resolve IDs back to their data without keeping
+an index in memory, and two things never share an ID.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_VALUES = {char: value for value, char in enumerate(_BASE62)}
 
 # '003' is Salesforce's key prefix for Contact records; '5g' stands in for the pod and
-# the trailing '0' for the reserved character, so IDs look like the real thing.
+# the trailing '0' for the reserved character, so IDs look like the real thing. '001'
+# and '006' are the prefixes of Account and Opportunity records.
 _PROSPECT_PREFIX = "0035g0"
+_ACCOUNT_PREFIX = "0015g0"
+_OPPORTUNITY_PREFIX = "0065g0"
 _PROSPECT_COUNTER_WIDTH = 9
 # Salesforce's 18-character IDs end in three characters drawn from this alphabet.
 _PROSPECT_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -49,12 +53,26 @@ def _to_base62(value: int, width: int) -> str:
     return "".join(reversed(digits))
 
 
+def _salesforce_id(prefix: str, index: int, kind: str) -> str:
+    if not 0 <= index < PROSPECT_INDEX_LIMIT:
+        raise ValueError(f"{kind} index out of range: {index}")
+    body = prefix + _to_base62(index, _PROSPECT_COUNTER_WIDTH)
+    return body + _prospect_suffix(body)
+
+
 def prospect_id(index: int) -> str:
     """Return the 18-character CRM ID of the prospect at ``index`` (0-based)."""
-    if not 0 <= index < PROSPECT_INDEX_LIMIT:
-        raise ValueError(f"prospect index out of range: {index}")
-    body = _PROSPECT_PREFIX + _to_base62(index, _PROSPECT_COUNTER_WIDTH)
-    return body + _prospect_suffix(body)
+    return _salesforce_id(_PROSPECT_PREFIX, index, "prospect")
+
+
+def crm_account_id(index: int) -> str:
+    """Return the 18-character CRM ID of the account (company) at ``index``."""
+    return _salesforce_id(_ACCOUNT_PREFIX, index, "account")
+
+
+def crm_opportunity_id(index: int) -> str:
+    """Return the 18-character CRM ID of the opportunity at ``index``."""
+    return _salesforce_id(_OPPORTUNITY_PREFIX, index, "opportunity")
 
 
 def parse_prospect_index(crm_id: str) -> int | None:
@@ -104,3 +122,38 @@ def parse_flow_instance_id(instance_id: str) -> tuple[int, int] | None:
     scrambled = int(body[len(_INSTANCE_PREFIX) :])
     position = scrambled * _INSTANCE_UNSCRAMBLER % _INSTANCE_BODY_MODULUS
     return divmod(position, INSTANCE_SLOTS_PER_PROSPECT)
+
+
+# Gong's other IDs (users, folders, flows, steps, tasks) are 19 digits: a 4-digit
+# namespace naming the kind of thing, then the scrambled position. All stay below 2**63,
+# because the tasks endpoint sends some of them as JSON integers.
+_NAMESPACE_WIDTH = 4
+NUMERIC_ID_LENGTH = _NAMESPACE_WIDTH + 15
+
+
+def numeric_id(namespace: str, position: int) -> str:
+    """The 19-digit ID of the ``position``-th thing of a kind; distinct for distinct input."""
+    if len(namespace) != _NAMESPACE_WIDTH or not namespace.isdigit() or namespace[0] in "09":
+        raise ValueError(f"namespace must be 4 digits starting with 1-8: {namespace!r}")
+    if not 0 <= position < _INSTANCE_BODY_MODULUS:
+        raise ValueError(f"position out of range: {position}")
+    shifted = position + _namespace_shift(namespace)
+    return f"{namespace}{shifted * _INSTANCE_SCRAMBLER % _INSTANCE_BODY_MODULUS:015d}"
+
+
+def _namespace_shift(namespace: str) -> int:
+    # Without a shift, position 0 of every kind would end in fifteen zeros.
+    return int(namespace) * 1_000_003 % _INSTANCE_BODY_MODULUS
+
+
+def parse_numeric_id(namespace: str, numeric: str) -> int | None:
+    """The position encoded by :func:`numeric_id`, or ``None`` if ``numeric`` is not one."""
+    if (
+        len(numeric) != NUMERIC_ID_LENGTH
+        or not numeric.isascii()
+        or not numeric.isdigit()
+        or not numeric.startswith(namespace)
+    ):
+        return None
+    shifted = int(numeric[_NAMESPACE_WIDTH:]) * _INSTANCE_UNSCRAMBLER % _INSTANCE_BODY_MODULUS
+    return (shifted - _namespace_shift(namespace)) % _INSTANCE_BODY_MODULUS

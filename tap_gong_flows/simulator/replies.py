@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +59,18 @@ def error_reply(status: int, message: str, headers: Mapping[str, str] | None = N
 
 def success_payload(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {"requestId": new_request_id(), "prospectsAssigned": records}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer before it is encoded, with what record-level faults need.
+
+    ``items_key`` names the payload's list of items; ``foreign_items`` makes items the
+    request did not ask for; ``tamper`` gives one item an unknown field (and, where the
+    item has an enumerated field, an unknown value).
+    """
+
+    payload: dict[str, Any]
+    items_key: str
+    foreign_items: Callable[[], list[dict[str, Any]]]
+    tamper: Callable[[dict[str, Any]], None]

@@ -1,4 +1,5 @@
-"""The Gong API simulator: a local server answering like Gong's flows prospects endpoint."""
+"""The Gong API simulator: a local server answering like Gong's Engage flows, users and tasks
+endpoints (see :mod:`.routes` for the list)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,18 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from .api import (
-    ROUTES,
-    BadRequest,
-    ProspectsQuery,
-    decode_json,
-    loggable,
-    parse_prospects_query,
-    query_records,
-)
 from .auth import AuthResult, Credentials
 from .data import GongDataset
 from .fault_replies import fault_reply
 from .faults import FaultPlan
 from .http_handler import SimulatorHTTPServer
 from .limits import RequestLimiter
-from .replies import Reply, error_reply, json_reply, success_payload
+from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE, CursorBook
+from .replies import Answer, Reply, error_reply, json_reply
+from .request_parsing import ApiError, ApiRequest, decode_json, loggable
+from .routes import PROSPECTS_PATH, Route, build_routes
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,12 @@ class RequestLogEntry:
 class GongSimulator:
     """Serves a :class:`GongDataset` over HTTP on a background thread.
 
-    Use as a context manager, or call :meth:`start` and :meth:`stop`.
+    Use as a context manager, or call :meth:`start` and :meth:`stop`. All endpoints
+    share the credentials, the quotas, the fault plan and the request log.
+    ``page_size`` is the number of items per page of the cursor-paged endpoints (users,
+    flows, folders); ``cursor_ttl_seconds`` is how long their cursors stay valid.
+    ``max_ids_per_request`` caps the IDs of a prospects request (the steps endpoint has
+    its own fixed cap of 20 flow IDs).
     """
 
     def __init__(
@@ -65,16 +65,27 @@ class GongSimulator:
         port: int = 0,
         faults: FaultPlan | None = None,
         max_ids_per_request: int | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        cursor_ttl_seconds: float | None = DEFAULT_CURSOR_TTL_SECONDS,
         verbose: bool = False,
     ) -> None:
         if max_ids_per_request is not None and max_ids_per_request < 1:
             raise ValueError(f"max_ids_per_request must be at least 1: {max_ids_per_request}")
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1: {page_size}")
         self.dataset = dataset
+        self.page_size = page_size
         self.credentials = Credentials(access_key, access_key_secret, access_token)
         self.faults = faults if faults is not None else FaultPlan()
         self.max_ids_per_request = max_ids_per_request
         self.verbose = verbose
         self._limiter = RequestLimiter(rate_limit_per_second, daily_limit)
+        self._routes = build_routes(
+            dataset,
+            page_size=page_size,
+            cursors=CursorBook(cursor_ttl_seconds),
+            max_ids_per_request=max_ids_per_request,
+        )
         self._host = host
         self._requested_port = port
         self._httpd: SimulatorHTTPServer | None = None
@@ -170,18 +181,21 @@ class GongSimulator:
         arrived: float,
     ) -> Reply:
         """Decide the answer to one request and log it (called by the HTTP handler)."""
-        path = urlsplit(target).path
+        parts = urlsplit(target)
         parsed = decode_json(body or b"")
+        request = ApiRequest(
+            method, parts.path, parse_qs(parts.query, keep_blank_values=True), parsed, arrived
+        )
         auth = self.credentials.check(authorization)
-        fault = self.faults.next_fault(path) if body is not None else None
+        fault = self.faults.next_fault(parts.path) if body is not None else None
         if body is None:
             reply = error_reply(400, "Malformed or oversized request body")
         elif fault is not None and fault.kind != "slow":
-            reply = fault_reply(fault, self.dataset, self._query_or_none(parsed))
+            reply = fault_reply(fault, self._answer_for_fault(request))
         else:
             if fault is not None:
                 time.sleep(fault.delay_seconds)
-            reply = self._normal_reply(method, path, parsed, auth, arrived)
+            reply = self._normal_reply(request, auth)
         entry = RequestLogEntry(
             arrived,
             method,
@@ -195,17 +209,15 @@ class GongSimulator:
             self._log.append(entry)
         return reply
 
-    def _normal_reply(
-        self, method: str, path: str, parsed: Any, auth: AuthResult, arrived: float
-    ) -> Reply:
-        allowed_methods = ROUTES.get(path)
-        if allowed_methods is None:
-            return error_reply(404, f"No API endpoint at {path}")
-        if method not in allowed_methods:
+    def _normal_reply(self, request: ApiRequest, auth: AuthResult) -> Reply:
+        route = self._routes.get(request.path)
+        if route is None:
+            return error_reply(404, f"No API endpoint at {request.path}")
+        if request.method != route.method:
             return error_reply(
                 405,
-                f"Method {method} is not allowed on {path}",
-                {"Allow": ", ".join(allowed_methods)},
+                f"Method {request.method} is not allowed on {request.path}",
+                {"Allow": route.method},
             )
         if not auth.authorized:
             return error_reply(
@@ -213,17 +225,23 @@ class GongSimulator:
                 f"Unauthorized: {auth.problem}",
                 {"WWW-Authenticate": 'Basic realm="Gong API"'},
             )
-        rejection = self._limiter.admit(arrived)
+        rejection = self._limiter.admit(request.arrived)
         if rejection is not None:
             return error_reply(429, rejection.message, {"Retry-After": str(rejection.retry_after)})
         try:
-            query = parse_prospects_query(parsed, self.max_ids_per_request)
-        except BadRequest as problem:
-            return error_reply(400, str(problem))
-        return json_reply(200, success_payload(query_records(self.dataset, query)))
+            answer = route.endpoint.answer(request)
+        except ApiError as problem:
+            return error_reply(problem.status, str(problem))
+        return json_reply(200, answer.payload)
 
-    def _query_or_none(self, parsed: Any) -> ProspectsQuery | None:
+    def _answer_for_fault(self, request: ApiRequest) -> Answer:
+        """What the endpoint would answer, skipping auth and quotas as faults do.
+
+        Requests to unknown paths are treated as prospects requests, the simulator's
+        first endpoint, so path-less faults keep their old shape there.
+        """
+        route: Route = self._routes.get(request.path) or self._routes[PROSPECTS_PATH]
         try:
-            return parse_prospects_query(parsed, self.max_ids_per_request)
-        except BadRequest:
-            return None
+            return route.endpoint.answer(request)
+        except ApiError:
+            return route.endpoint.fallback(request)
