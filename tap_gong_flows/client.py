@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import backoff
 import requests
+from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams import RESTStream
 
 from tap_gong_flows import __version__
@@ -15,6 +16,7 @@ from tap_gong_flows.auth import GongAuth
 from tap_gong_flows.errors import (
     GongAPIError,
     GongDailyLimitError,
+    GongError,
     GongRequestFailed,
     GongTransientError,
     describe_http_error,
@@ -93,14 +95,26 @@ class GongStream(RESTStream[Any]):
     def pacer(self) -> RequestPacer:
         return self.gong_tap.pacer
 
-    def get_new_paginator(self) -> None:
+    def get_new_paginator(self) -> BaseAPIPaginator[Any] | None:
         return None
+
+    def post_json(self, body: dict[str, Any], context: Context | None = None) -> requests.Response:
+        """One paced, retried POST of ``body`` to this stream's path, counted in the metrics."""
+        send = self.request_decorator(self._request)
+        prepared = self.build_prepared_request(
+            method="POST", url=self.get_url(None), headers=self.http_headers, json=body
+        )
+        with self.get_http_request_counter() as counter:
+            response = send(prepared, context)
+            counter.increment()
+        return response
 
     # Sending
 
     def _request(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
+        self.gong_tap.budget.spend(f"{prepared_request.method} {self.path}")
         self.pacer.wait()
         return super()._request(prepared_request, context)
 
@@ -191,3 +205,44 @@ class GongStream(RESTStream[Any]):
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         raise NotImplementedError
+
+
+class GongCursorPaginator(BaseAPIPaginator[str | None]):
+    """Gong's paging: ``records.cursor`` in the answer, absent on the last page."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def get_next(self, response: requests.Response) -> str | None:
+        records = response_payload(response).get("records")
+        cursor = records.get("cursor") if isinstance(records, dict) else None
+        return str(cursor) if cursor else None
+
+
+class PagedGongStream(GongStream):
+    """A GET endpoint that pages with ``cursor``; its items sit under ``records_key``."""
+
+    records_key: str
+
+    def query_params(self, context: Context | None) -> dict[str, Any]:
+        """The endpoint's own query parameters (the cursor is added for later pages)."""
+        return {}
+
+    def get_new_paginator(self) -> GongCursorPaginator:
+        return GongCursorPaginator()
+
+    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
+        params = {k: v for k, v in self.query_params(context).items() if v is not None}
+        if next_page_token:
+            params["cursor"] = next_page_token
+        return params
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        items = response_payload(response).get(self.records_key)
+        if items is None:
+            return []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise GongError(
+                f"GET {self.path} answered {self.records_key} that is not a list of objects"
+            )
+        return items

@@ -104,3 +104,7 @@ class GongTransientError(RetriableAPIError):
 
 class GongRequestFailed(GongError):
     """A request that kept failing until its retries ran out."""
+
+
+class GongBudgetExceeded(GongError):
+    """The sync reached ``max_requests_per_sync``."""

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from tap_gong_flows.errors import GongBudgetExceeded
+
 
 class RequestPacer:
     """Spaces request starts at least ``1 / max_per_second`` apart, across all streams.
@@ -46,3 +48,24 @@ class RequestPacer:
             self._sleep(delay)
             self.waited_seconds += delay
         return delay
+
+
+class RequestBudget:
+    """Stops a sync before it spends more than its share of Gong's daily calls.
+
+    Gong allows 10,000 calls a day per company, shared with every other integration, so a
+    team may cap what one sync may use. Retries count: they are calls too.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.spent = 0
+
+    def spend(self, what: str) -> None:
+        if self.limit is not None and self.spent >= self.limit:
+            raise GongBudgetExceeded(
+                f"Stopped before {what}: this sync has made {self.spent} requests, the "
+                f"max_requests_per_sync limit. The last STATE message lets the next run "
+                f"resume; raise max_requests_per_sync to finish in one run."
+            )
+        self.spent += 1

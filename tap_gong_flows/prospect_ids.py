@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tap_gong_flows.errors import GongError
 
@@ -268,20 +268,16 @@ class SqlQueryIds:
                 f"PostgreSQL: pip install 'tap-gong-flows[postgres]'"
             ) from None
 
-    def __iter__(self) -> Iterator[str]:
+    def _rows(self, sql: str) -> Iterator[Any]:
         from sqlalchemy import create_engine, text
         from sqlalchemy.exc import SQLAlchemyError
 
-        self.check()
         engine = create_engine(self.url)
         try:
             with engine.connect() as connection:
-                rows = connection.execution_options(
+                yield from connection.execution_options(
                     stream_results=True, yield_per=self.chunk_size
-                ).execute(text(self.query))
-                for row in rows:
-                    if row[0] is not None:
-                        yield str(row[0])
+                ).execute(text(sql))
         except SQLAlchemyError as exc:
             original = getattr(exc, "orig", None) or exc
             detail = " ".join(str(original).split())
@@ -293,6 +289,20 @@ class SqlQueryIds:
             raise SqlSourceError(f"{type(exc).__name__}: {self._redact(detail)}", setting) from None
         finally:
             engine.dispose()
+
+    def probe(self) -> None:
+        """Connect and plan the query without reading a row: a wrong password or a typo in
+        the query is then reported before any request to Gong."""
+        self.check()
+        inner = self.query.strip().rstrip(";")
+        for _ in self._rows(f"SELECT * FROM ({inner}) AS prospect_ids LIMIT 0"):
+            pass
+
+    def __iter__(self) -> Iterator[str]:
+        self.check()
+        for row in self._rows(self.query):
+            if row[0] is not None:
+                yield str(row[0])
 
     def size_hint(self) -> None:
         return None

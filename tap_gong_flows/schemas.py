@@ -21,6 +21,226 @@ ASSIGNED_FLOW = th.PropertiesList(
     th.Property("exclusive", th.BooleanType),
 )
 
+# Gong component: UserMetadata
+USER = th.PropertiesList(
+    th.Property("id", th.StringType, required=True),
+    th.Property("emailAddress", th.StringType),
+    th.Property("created", th.DateTimeType),
+    th.Property("active", th.BooleanType),
+    th.Property("emailAliases", th.ArrayType(th.StringType)),
+    th.Property("trustedEmailAddress", th.StringType),
+    th.Property("firstName", th.StringType),
+    th.Property("lastName", th.StringType),
+    th.Property("title", th.StringType),
+    th.Property("phoneNumber", th.StringType),
+    th.Property("extension", th.StringType),
+    th.Property("personalMeetingUrls", th.ArrayType(th.StringType)),
+    th.Property(
+        "settings",
+        th.ObjectType(
+            th.Property("webConferencesRecorded", th.BooleanType),
+            th.Property("preventWebConferenceRecording", th.BooleanType),
+            th.Property("telephonyCallsImported", th.BooleanType),
+            th.Property("emailsImported", th.BooleanType),
+            th.Property("preventEmailImport", th.BooleanType),
+            th.Property("nonRecordedMeetingsImported", th.BooleanType),
+            th.Property("gongConnectEnabled", th.BooleanType),
+        ),
+    ),
+    th.Property("managerId", th.StringType),
+    th.Property("meetingConsentPageUrl", th.StringType),
+    th.Property(
+        "conferencingProviders",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("provider", th.StringType),
+                th.Property("isDefault", th.BooleanType),
+            )
+        ),
+    ),
+    th.Property(
+        "spokenLanguages",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("language", th.StringType),
+                th.Property("primary", th.BooleanType),
+            )
+        ),
+    ),
+)
+
+# Gong component: PublicApiFlow
+FLOW = th.PropertiesList(
+    th.Property("id", th.StringType, required=True),
+    th.Property("name", th.StringType),
+    th.Property("folderId", th.StringType),
+    th.Property("folderName", th.StringType),
+    th.Property("visibility", th.StringType),
+    th.Property("creationDate", th.DateTimeType),
+    th.Property("exclusive", th.BooleanType),
+)
+
+# Gong component: PublicApiFlowStep
+FLOW_STEP = th.PropertiesList(
+    th.Property("id", th.StringType, required=True),
+    th.Property("stepOrder", th.IntegerType),
+    th.Property("action", th.StringType),
+    th.Property("subject", th.StringType),
+    th.Property("body", th.StringType),
+    th.Property("isReply", th.BooleanType),
+)
+
+# Gong component: ReminderDataDto
+TASK = th.PropertiesList(
+    th.Property("id", th.IntegerType, required=True),
+    th.Property("userId", th.IntegerType),
+    th.Property("created", th.DateTimeType),
+    th.Property("updated", th.DateTimeType),
+    th.Property("status", th.StringType),
+    th.Property("type", th.StringType),
+    th.Property("actions", th.ArrayType(th.StringType)),
+    th.Property(
+        "account",
+        th.ObjectType(
+            th.Property("crmId", th.StringType),
+            th.Property("name", th.StringType),
+            th.Property("crmUrl", th.StringType),
+        ),
+    ),
+    th.Property(
+        "opportunity",
+        th.ObjectType(
+            th.Property("crmId", th.StringType),
+            th.Property("name", th.StringType),
+            th.Property("crmUrl", th.StringType),
+            th.Property("status", th.StringType),
+            th.Property("stage", th.StringType),
+            th.Property("amount", th.StringType),
+            th.Property("probability", th.StringType),
+            th.Property("closeDate", th.StringType),
+        ),
+    ),
+    th.Property("dueDate", th.DateTimeType),
+    th.Property(
+        "flow",
+        th.ObjectType(
+            th.Property("id", th.IntegerType),
+            th.Property("name", th.StringType),
+            th.Property(
+                "step",
+                th.ObjectType(
+                    th.Property("id", th.IntegerType),
+                    th.Property("name", th.StringType),
+                    th.Property("stepNumber", th.IntegerType),
+                ),
+            ),
+        ),
+    ),
+    th.Property(
+        "contact",
+        th.ObjectType(
+            th.Property("crmId", th.StringType),
+            th.Property("type", th.StringType),
+            th.Property(
+                "data",
+                th.ObjectType(
+                    th.Property("firstName", th.StringType),
+                    th.Property("lastName", th.StringType),
+                    th.Property("crmUrl", th.StringType),
+                    th.Property("companyName", th.StringType),
+                    th.Property("affiliation", th.StringType),
+                    th.Property(
+                        "emails",
+                        th.ArrayType(
+                            th.ObjectType(
+                                th.Property("email", th.StringType),
+                            )
+                        ),
+                    ),
+                    th.Property("title", th.StringType),
+                    th.Property("timezone", th.StringType),
+                    th.Property(
+                        "phoneNumbers",
+                        th.ArrayType(
+                            th.ObjectType(
+                                th.Property("raw", th.StringType),
+                                th.Property("extension", th.StringType),
+                                th.Property("countryCode", th.IntegerType),
+                                th.Property("normalized", th.StringType),
+                                th.Property("label", th.StringType),
+                                th.Property("isVerified", th.BooleanType),
+                            )
+                        ),
+                    ),
+                    th.Property("city", th.StringType),
+                    th.Property("country", th.StringType),
+                    th.Property("state", th.StringType),
+                    th.Property("zipcode", th.StringType),
+                    th.Property("optOutChannels", th.ArrayType(th.StringType)),
+                    th.Property("linkedinProfile", th.StringType),
+                ),
+            ),
+        ),
+    ),
+    th.Property(
+        "additionalContacts",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("crmId", th.StringType),
+                th.Property("type", th.StringType),
+                th.Property(
+                    "data",
+                    th.ObjectType(
+                        th.Property("firstName", th.StringType),
+                        th.Property("lastName", th.StringType),
+                        th.Property("crmUrl", th.StringType),
+                        th.Property("companyName", th.StringType),
+                        th.Property("affiliation", th.StringType),
+                        th.Property(
+                            "emails",
+                            th.ArrayType(
+                                th.ObjectType(
+                                    th.Property("email", th.StringType),
+                                )
+                            ),
+                        ),
+                        th.Property("title", th.StringType),
+                        th.Property("timezone", th.StringType),
+                        th.Property(
+                            "phoneNumbers",
+                            th.ArrayType(
+                                th.ObjectType(
+                                    th.Property("raw", th.StringType),
+                                    th.Property("extension", th.StringType),
+                                    th.Property("countryCode", th.IntegerType),
+                                    th.Property("normalized", th.StringType),
+                                    th.Property("label", th.StringType),
+                                    th.Property("isVerified", th.BooleanType),
+                                )
+                            ),
+                        ),
+                        th.Property("city", th.StringType),
+                        th.Property("country", th.StringType),
+                        th.Property("state", th.StringType),
+                        th.Property("zipcode", th.StringType),
+                        th.Property("optOutChannels", th.ArrayType(th.StringType)),
+                        th.Property("linkedinProfile", th.StringType),
+                    ),
+                ),
+            )
+        ),
+    ),
+    th.Property("title", th.StringType),
+    th.Property(
+        "priority",
+        th.ObjectType(
+            th.Property("id", th.IntegerType),
+            th.Property("name", th.StringType),
+            th.Property("weight", th.IntegerType),
+        ),
+    ),
+)
+
 # Values the spec documents for enum fields. The schemas above accept any string.
 KNOWN_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     "ASSIGNED_FLOW": {
@@ -31,6 +251,64 @@ KNOWN_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
             "FinishedNoReply",
             "FinishedResponse",
             "Finished",
+        ),
+    },
+    "USER": {},
+    "FLOW": {
+        "visibility": (
+            "Company",
+            "Personal",
+            "Shared",
+        ),
+    },
+    "FLOW_STEP": {
+        "action": (
+            "SEND_EMAIL",
+            "AUTO_SEND_EMAIL",
+            "CALL",
+            "LINKEDIN_CONNECT",
+            "LINKEDIN_MESSAGE",
+            "CUSTOM",
+        ),
+    },
+    "TASK": {
+        "status": (
+            "OPEN",
+            "DONE",
+            "DISMISSED",
+        ),
+        "type": (
+            "FLOW",
+            "MANUAL",
+        ),
+        "actions[]": ("CALL",),
+        "contact.type": (
+            "CONTACT",
+            "LEAD",
+        ),
+        "contact.data.affiliation": (
+            "Us",
+            "Them",
+            "Unknown",
+        ),
+        "contact.data.optOutChannels[]": (
+            "CALLS",
+            "EMAILS",
+            "SMS_MESSAGES",
+        ),
+        "additionalContacts[].type": (
+            "CONTACT",
+            "LEAD",
+        ),
+        "additionalContacts[].data.affiliation": (
+            "Us",
+            "Them",
+            "Unknown",
+        ),
+        "additionalContacts[].data.optOutChannels[]": (
+            "CALLS",
+            "EMAILS",
+            "SMS_MESSAGES",
         ),
     },
 }

@@ -120,6 +120,35 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "workspace_id",
+        th.StringType,
+        title="Workspace ID",
+        description=(
+            "Only flows, folders and tasks of this Gong workspace. Default: all workspaces."
+        ),
+    ),
+    th.Property(
+        "track_finished_flows",
+        th.BooleanType,
+        default=False,
+        title="Track finished flows",
+        description=(
+            "Look up, by flowInstanceIds, the flow instances that were open in the last sync "
+            "and are no longer returned, and emit them to assigned_flows with their final "
+            "status. Keeps the open instance IDs in the state."
+        ),
+    ),
+    th.Property(
+        "max_requests_per_sync",
+        th.IntegerType(minimum=1),
+        title="Max requests per sync",
+        description=(
+            "Stop with a clear message (and a state to resume from) before this sync makes "
+            "more requests. Gong allows 10,000 per day per company, shared by every "
+            "integration. Default: no limit."
+        ),
+    ),
+    th.Property(
         "prospect_ids_per_request",
         th.IntegerType(minimum=1),
         default=100,

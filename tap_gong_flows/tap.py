@@ -19,24 +19,45 @@ from singer_sdk.helpers._classproperty import classproperty
 
 from tap_gong_flows import redaction
 from tap_gong_flows.auth import GongAuth
+from tap_gong_flows.directory import EngageDirectory
 from tap_gong_flows.errors import GongError
-from tap_gong_flows.pacing import RequestPacer
+from tap_gong_flows.pacing import RequestBudget, RequestPacer
 from tap_gong_flows.prospect_ids import (
     ConfigIds,
     ProspectIdFile,
     ProspectIdSource,
+    ProspectSourceError,
     SqlQueryIds,
     unique_prospect_ids,
 )
 from tap_gong_flows.settings import (
     SETTINGS_SCHEMA,
     check_settings,
+    credential_problems,
     secret_values,
     unknown_settings,
 )
-from tap_gong_flows.streams import AssignedFlowsStream, ProspectsStream
+from tap_gong_flows.streams import (
+    AssignedFlowsStream,
+    FlowFoldersStream,
+    FlowsStream,
+    FlowStepsStream,
+    ProspectsStream,
+    TasksStream,
+    UsersStream,
+)
+from tap_gong_flows.streams.tasks import TaskProspectIds
 
-STREAM_TYPES: tuple[type[Stream], ...] = (ProspectsStream, AssignedFlowsStream)
+# Sync order: the directory streams first (cheap, and they warm the shared directory).
+STREAM_TYPES: tuple[type[Stream], ...] = (
+    UsersStream,
+    FlowFoldersStream,
+    FlowsStream,
+    FlowStepsStream,
+    TasksStream,
+    ProspectsStream,
+    AssignedFlowsStream,
+)
 
 
 @dataclass
@@ -96,12 +117,39 @@ class TapGongFlows(Tap):
             self.logger.warning("Config: %s", problem)
         return problems
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, validate_config=validate_config, **kwargs)
         secrets = list(secret_values(self.config))
-        if secrets:
+        if secrets and not credential_problems(self.config):
             secrets.append(self.auth.header_value)
         redaction.install(redaction.SecretRedactor(secrets))
+        if validate_config:
+            self._check_selection()
+
+    def _check_selection(self) -> None:
+        """Problems that depend on which streams are selected, found before any request."""
+        prospects = self.streams[ProspectsStream.name]
+        if not (prospects.selected or prospects.has_selected_descendents):
+            return
+        sources = self.prospect_id_sources()
+        for source in sources:
+            if isinstance(source, SqlQueryIds):
+                try:
+                    source.probe()
+                except ProspectSourceError as exc:
+                    raise ConfigValidationError(
+                        "Config validation failed", errors=[str(exc)]
+                    ) from None
+        if not sources:
+            raise ConfigValidationError(
+                "Config validation failed",
+                errors=[
+                    "crm_prospect_ids: no prospect IDs to ask about; set crm_prospect_ids, "
+                    "crm_prospect_ids_file, crm_prospect_ids_sql_url or "
+                    "crm_prospect_ids_from_tasks, or deselect the prospects and "
+                    "assigned_flows streams"
+                ],
+            )
 
     def discover_streams(self) -> list[Stream]:
         return [stream_type(self) for stream_type in STREAM_TYPES]
@@ -124,6 +172,15 @@ class TapGongFlows(Tap):
     def http_stats(self) -> HttpStats:
         return HttpStats()
 
+    @cached_property
+    def budget(self) -> RequestBudget:
+        limit = self.config.get("max_requests_per_sync")
+        return RequestBudget(None if limit is None else int(limit))
+
+    @cached_property
+    def directory(self) -> EngageDirectory:
+        return EngageDirectory(self)
+
     def prospect_id_sources(self) -> list[ProspectIdSource]:
         sources: list[ProspectIdSource] = []
         if self.config.get("crm_prospect_ids"):
@@ -142,6 +199,8 @@ class TapGongFlows(Tap):
                     self.config["crm_prospect_ids_sql_query"],
                 )
             )
+        if self.config.get("crm_prospect_ids_from_tasks"):
+            sources.append(TaskProspectIds(self))
         return sources
 
     def unique_prospect_ids(self, sources: Iterable[ProspectIdSource]) -> Iterator[tuple[str, str]]:

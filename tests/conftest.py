@@ -90,12 +90,21 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GongStream, "retry_max_seconds", 0.05)
 
 
+PROSPECT_STREAMS = ("prospects", "assigned_flows")
+
+
 def run_tap(
     config: dict[str, Any],
     state: dict[str, Any] | None = None,
     catalog: dict[str, Any] | None = None,
+    streams: tuple[str, ...] = PROSPECT_STREAMS,
 ) -> SyncOutput:
-    """Run a whole sync in this process and return what it wrote to stdout."""
+    """Run a sync in this process and return what it wrote to stdout.
+
+    Without a catalog, only ``streams`` are selected (by default the prospect streams).
+    """
+    if catalog is None:
+        catalog = catalog_selecting(config, *streams)
     output, error = run_tap_capturing_failure(config, state, catalog)
     if error is not None:
         raise error
@@ -137,13 +146,22 @@ def run_cli(
     tmp_path: Path,
     env: dict[str, str] | None = None,
     timeout: float = 60,
+    streams: tuple[str, ...] | None = PROSPECT_STREAMS,
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``tap-gong-flows`` as a separate process, the way Meltano does."""
+    """Run ``tap-gong-flows`` as a separate process, the way Meltano does.
+
+    A sync selects only ``streams`` (through a catalog file); ``None`` selects them all.
+    """
     argv = [sys.executable, "-m", "tap_gong_flows", *args]
     if config is not None:
         path = tmp_path / "config.json"
         path.write_text(json.dumps(config))
         argv += ["--config", str(path)]
+    syncing = not {"--about", "--discover", "--version", "--help"} & set(args)
+    if streams is not None and syncing:
+        catalog_path = tmp_path / "catalog.json"
+        catalog_path.write_text(json.dumps(catalog_selecting(config or {}, *streams)))
+        argv += ["--catalog", str(catalog_path)]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_GONG_FLOWS_")}
     full_env.update(env or {})
     return subprocess.run(

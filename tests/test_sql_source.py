@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from singer_sdk.exceptions import ConfigValidationError
 
-from tap_gong_flows.prospect_ids import SqlSourceError
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 
 from .conftest import asked_ids, run_cli, run_tap
@@ -110,10 +110,11 @@ def test_failing_query_names_the_query_setting(
         "crm_prospect_ids_sql_url": _sql_url(warehouse),
         "crm_prospect_ids_sql_query": "select id from salesforce.no_such_table",
     }
-    with pytest.raises(SqlSourceError) as caught:
+    with pytest.raises(ConfigValidationError) as caught:  # found before any request
         run_tap(config)
-    assert str(caught.value).startswith("crm_prospect_ids_sql_query: ProgrammingError")
-    assert "no_such_table" in str(caught.value)
+    (problem,) = caught.value.errors
+    assert problem.startswith("crm_prospect_ids_sql_query: ProgrammingError")
+    assert "no_such_table" in problem
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ from typing import Any
 # Key properties are required and never null, whatever the spec says.
 COMPONENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "PublicApiAssignedFlow": ("ASSIGNED_FLOW", ("flowInstanceId",)),
+    "UserMetadata": ("USER", ("id",)),
+    "PublicApiFlow": ("FLOW", ("id",)),
+    "PublicApiFlowStep": ("FLOW_STEP", ("id",)),
+    "ReminderDataDto": ("TASK", ("id",)),
 }
 
 OUTPUT = Path(__file__).resolve().parent.parent / "tap_gong_flows" / "schemas.py"
@@ -130,6 +135,8 @@ def main(argv: list[str]) -> int:
         return 2
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     OUTPUT.write_text(render(spec), encoding="utf-8")
+    # The project's formatter has the last word on layout, so regenerating gives no diff.
+    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", str(OUTPUT)], check=True)
     print(f"wrote {OUTPUT}")
     return 0
 

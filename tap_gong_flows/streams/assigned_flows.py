@@ -50,14 +50,11 @@ class AssignedFlowsStream(GongStream):
         if context is None:
             raise RuntimeError("assigned_flows is synced by its parent stream, prospects")
         batch = self.prospects.take_batch(int(context["prospect_batch"]))
-        send = self.request_decorator(self._request)
-        with self.get_http_request_counter() as counter:
-            try:
-                response = send(self._prepare_batch(list(batch.ids)), context)
-            except GongError as exc:
-                exc.with_context(_batch_label(batch))
-                raise
-            counter.increment()
+        try:
+            response = self.post_json({"crmProspectsIds": list(batch.ids)}, context)
+        except GongError as exc:
+            exc.with_context(_batch_label(batch))
+            raise
         stats = self.gong_tap.http_stats
         for record in self._records_for(batch.ids, response):
             stats.records += 1
@@ -71,14 +68,6 @@ class AssignedFlowsStream(GongStream):
         if not self._schema_written:
             super()._write_schema_message()
             self._schema_written = True
-
-    def _prepare_batch(self, batch: list[str]) -> requests.PreparedRequest:
-        return self.build_prepared_request(
-            method=self.http_method,
-            url=self.get_url(None),
-            headers=self.http_headers,
-            json={"crmProspectsIds": batch},
-        )
 
     def _records_for(
         self, batch: Sequence[str], response: requests.Response

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import Stream
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
 from tap_gong_flows.progress import SyncProgress
 
@@ -78,15 +77,6 @@ class ProspectsStream(Stream):
     def get_records(self, context: Context | None) -> Iterator[Record]:
         tap = self.gong_tap
         sources = tap.prospect_id_sources()
-        if not sources:
-            raise ConfigValidationError(
-                "Config validation failed",
-                errors=[
-                    "crm_prospect_ids: no prospect IDs to ask about; set crm_prospect_ids, "
-                    "crm_prospect_ids_file, crm_prospect_ids_sql_url or "
-                    "crm_prospect_ids_from_tasks"
-                ],
-            )
         self._children_selected = self._feeds_children()
         resume_after = self._resume_position()
         hints = [source.size_hint() for source in sources]
