@@ -351,6 +351,22 @@ class SeenIds:
         self._db.executemany("INSERT INTO seen VALUES (?)", ((i,) for i in self._in_memory))
         self._in_memory = None
 
+    def __contains__(self, prospect_id: object) -> bool:
+        if self._in_memory is not None:
+            return prospect_id in self._in_memory
+        assert self._db is not None
+        found = self._db.execute("SELECT 1 FROM seen WHERE id = ?", (prospect_id,)).fetchone()
+        return found is not None
+
+    def __iter__(self) -> Iterator[str]:
+        """Every ID, in no particular order."""
+        if self._in_memory is not None:
+            yield from list(self._in_memory)
+            return
+        assert self._db is not None
+        for (value,) in self._db.execute("SELECT id FROM seen"):
+            yield value
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -9,11 +10,27 @@ import requests
 
 from tap_gong_flows.client import GongStream, response_payload
 from tap_gong_flows.errors import GongError
+from tap_gong_flows.instance_set import decode_instance_ids, encode_instance_ids
+from tap_gong_flows.prospect_ids import SeenIds, batched
 from tap_gong_flows.schemas import ASSIGNED_FLOW
-from tap_gong_flows.streams.prospects import RESUME_KEY, ProspectBatch, ProspectsStream
+from tap_gong_flows.streams.prospects import (
+    FINISHED_LOOKUP,
+    RESUME_KEY,
+    ProspectBatch,
+    ProspectsStream,
+)
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+
+
+# Where the state keeps the instances that were open at the end of the last sync.
+OPEN_INSTANCES_KEY = "open_instances"
+# Outcomes: an instance in one of these is done. Any other status (including one Gong adds
+# later) keeps the instance on the open list, so its outcome is still looked up later.
+FINISHED_STATUSES = frozenset({"FinishedNoReply", "FinishedResponse", "Finished"})
+INSTANCE_IDS_PER_REQUEST = 100
+STATE_INTERVAL = 30.0
 
 
 def _batch_label(batch: ProspectBatch) -> str:
@@ -41,6 +58,12 @@ class AssignedFlowsStream(GongStream):
         super().__init__(*args, **kwargs)
         self.state_partitioning_keys = []  # one state for the stream, not one per batch
         self._schema_written = False
+        self._open_now: SeenIds | None = None  # instances seen open this sync, when tracking
+        self._position_saved_at = 0.0
+
+    @property
+    def tracks_finished_flows(self) -> bool:
+        return bool(self.config.get("track_finished_flows"))
 
     @property
     def prospects(self) -> ProspectsStream:
@@ -49,6 +72,9 @@ class AssignedFlowsStream(GongStream):
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         if context is None:
             raise RuntimeError("assigned_flows is synced by its parent stream, prospects")
+        if context.get(FINISHED_LOOKUP):
+            yield from self._finished_instances()
+            return
         batch = self.prospects.take_batch(int(context["prospect_batch"]))
         try:
             response = self.post_json({"crmProspectsIds": list(batch.ids)}, context)
@@ -56,12 +82,59 @@ class AssignedFlowsStream(GongStream):
             exc.with_context(_batch_label(batch))
             raise
         stats = self.gong_tap.http_stats
+        open_now = self._open_instances_seen()
         for record in self._records_for(batch.ids, response):
             stats.records += 1
+            if open_now is not None:
+                open_now.add(str(record["flowInstanceId"]))
             yield record
-        # Every record of this batch is out: a sync resumed from the STATE message the
-        # SDK writes next starts after this batch.
-        self.stream_state[RESUME_KEY] = batch.last_position
+        self._save_position(batch.last_position)
+
+    def _save_position(self, position: int) -> None:
+        # Every record of the batch is out: a sync resumed from the STATE message the SDK
+        # writes next starts after it. With tracking on, the state carries the open
+        # instances too, so it is saved at most every STATE_INTERVAL_SECONDS to keep the
+        # output small; a resumed sync then repeats at most that many seconds of batches.
+        now = time.monotonic()
+        if not self.tracks_finished_flows or now - self._position_saved_at >= STATE_INTERVAL:
+            self.stream_state[RESUME_KEY] = position
+            self._position_saved_at = now
+
+    def _open_instances_seen(self) -> SeenIds | None:
+        if self.tracks_finished_flows and self._open_now is None:
+            self._open_now = SeenIds()
+        return self._open_now
+
+    def _finished_instances(self) -> Iterator[dict[str, Any]]:
+        """Instances open at the end of the last sync and not seen open in this one, asked
+        for by ID (which answers finished ones too) and emitted with their status now."""
+        open_now = self._open_instances_seen()
+        assert open_now is not None
+        previous = decode_instance_ids(str(self.stream_state.get(OPEN_INSTANCES_KEY, "")))
+        gone = (i for i in previous if i not in open_now)
+        finished = 0
+        for chunk in batched(gone, INSTANCE_IDS_PER_REQUEST):
+            try:
+                response = self.post_json({"flowInstanceIds": chunk})
+            except GongError as exc:
+                exc.with_context(f"looking up {len(chunk)} flow instances that left the open list")
+                raise
+            for record in self.parse_response(response):
+                if str(record.get("flowInstanceId")) not in chunk:
+                    continue
+                if record.get("flowInstanceStatus") in FINISHED_STATUSES:
+                    finished += 1
+                else:
+                    open_now.add(str(record["flowInstanceId"]))  # moved, or seen before a resume
+                self.gong_tap.http_stats.records += 1
+                yield record
+        self.stream_state[OPEN_INSTANCES_KEY] = encode_instance_ids(open_now)
+        self.logger.info(
+            "track_finished_flows: %d instances finished since the last sync; %d open now",
+            finished,
+            open_now.count,
+        )
+        open_now.close()
 
     def _write_schema_message(self) -> None:
         # The SDK writes a SCHEMA each time a child syncs; one per sync is enough.

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 # Where assigned_flows keeps how many distinct prospects it has finished, mid-sync.
 RESUME_KEY = "prospects_done"
+# The context that asks assigned_flows for the outcomes of instances that left the open list.
+FINISHED_LOOKUP = "finished_lookup"
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,8 @@ class ProspectsStream(Stream):
     def _finish(self) -> None:
         if not self._children_selected:
             return
+        if self.config.get("track_finished_flows"):
+            self._sync_children({FINISHED_LOOKUP: True})
         # A finished sync starts the next one from the first prospect again.
         self.child_streams[0].stream_state.pop(RESUME_KEY, None)
         if self.progress is not None:
