@@ -33,7 +33,21 @@ COMPONENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ReminderDataDto": ("TASK", ("id",)),
 }
 
-OUTPUT = Path(__file__).resolve().parent.parent / "tap_gong_flows" / "schemas.py"
+# The endpoints the tap calls: their requests and 200 answers, kept strict (enums included)
+# for the contract tests that hold the tap and the simulator to Gong's spec.
+ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("post", "/v2/flows/prospects"),
+    ("get", "/v2/users"),
+    ("get", "/v2/flows"),
+    ("get", "/v2/flows/folders"),
+    ("post", "/v2/flows/steps"),
+    ("post", "/v2/tasks"),
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "tap_gong_flows" / "schemas.py"
+CONTRACT = ROOT / "tests" / "contract" / "gong_endpoints.json"
+_KEPT_KEYWORDS = {"type", "format", "enum", "items", "properties", "required", "uniqueItems"}
 _ISO_HINT = re.compile(r"ISO[- ]?8601|date-time", re.IGNORECASE)
 
 
@@ -93,6 +107,42 @@ def _object_expr(
     return "\n".join(lines)
 
 
+def _strict_schema(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """A self-contained JSON Schema: references inlined, prose and examples dropped."""
+    node = _resolve(spec, node)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key not in _KEPT_KEYWORDS:
+            continue
+        if key == "items":
+            out[key] = _strict_schema(spec, value)
+        elif key == "properties":
+            out[key] = {name: _strict_schema(spec, child) for name, child in value.items()}
+        else:
+            out[key] = value
+    return out
+
+
+def render_contract(spec: dict[str, Any]) -> str:
+    endpoints = {}
+    for method, path in ENDPOINTS:
+        operation = spec["paths"][path][method]
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        endpoints[f"{method.upper()} {path}"] = {
+            "query": {
+                p["name"]: {"required": bool(p.get("required"))}
+                for p in operation.get("parameters", [])
+                if p.get("in") == "query"
+            },
+            "request": _strict_schema(spec, body["schema"]) if body else None,
+            "response": _strict_schema(spec, answer),
+        }
+    version = spec.get("info", {}).get("version", "")
+    document = {"source": f"Gong OpenAPI {version}".strip(), "endpoints": endpoints}
+    return json.dumps(document, indent=1, sort_keys=True) + "\n"
+
+
 def render(spec: dict[str, Any]) -> str:
     title = spec.get("info", {}).get("title", "Gong API")
     version = spec.get("info", {}).get("version", "")
@@ -135,6 +185,8 @@ def main(argv: list[str]) -> int:
         return 2
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     OUTPUT.write_text(render(spec), encoding="utf-8")
+    CONTRACT.parent.mkdir(parents=True, exist_ok=True)
+    CONTRACT.write_text(render_contract(spec), encoding="utf-8")
     # The project's formatter has the last word on layout, so regenerating gives no diff.
     subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", str(OUTPUT)], check=True)
     print(f"wrote {OUTPUT}")
