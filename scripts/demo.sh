@@ -2,8 +2,15 @@
 # Quick start, step 1: install, start the Gong API simulator, and run
 #   meltano run tap-gong-flows <loader>
 # against it. The loader defaults to target-jsonl (files under output/, no server needed);
-# DEMO_LOADER=target-postgres lands in PostgreSQL instead (configure TARGET_POSTGRES_* first).
+# DEMO_LOADER=target-postgres lands in PostgreSQL instead (configure TARGET_POSTGRES_* first),
+# and DEMO_START_POSTGRES=1 with it starts a throwaway local server for the demo (the one the
+# end-to-end tests use, tests/postgres.py), deleted afterwards.
 source "$(dirname "$0")/_venv.sh"
+if [ "${DEMO_START_POSTGRES:-0}" = 1 ]; then
+  # Run this script again with TARGET_POSTGRES_* pointing at a server that lives as long as it.
+  DEMO_START_POSTGRES=0 DEMO_LOADER="${DEMO_LOADER:-target-postgres}" \
+    exec "$VENV_BIN/python" -m tests.postgres -- bash "$PWD/scripts/demo.sh"
+fi
 LOADER="${DEMO_LOADER:-target-jsonl}"
 PROSPECTS="${DEMO_PROSPECTS:-1000}"
 
@@ -12,6 +19,14 @@ echo "==> Installing tap-gong-flows and Meltano into .venv"
 echo "==> Installing the Meltano plugins (tap-gong-flows, $LOADER)"
 "$VENV_BIN/meltano" --environment=simulator install --clean extractor tap-gong-flows >/dev/null
 "$VENV_BIN/meltano" --environment=simulator install loader "$LOADER" >/dev/null
+if [[ "$LOADER" == target-postgres* ]] && [ -z "${TARGET_POSTGRES_HOST:-}${TARGET_POSTGRES_SQLALCHEMY_URL:-}" ] \
+  && ! "$VENV_BIN/meltano" --environment=simulator config print "$LOADER" 2>/dev/null \
+    | grep -q '"host"\|"sqlalchemy_url"'; then
+  echo "No PostgreSQL configured for $LOADER: export TARGET_POSTGRES_HOST, _PORT, _USER," >&2
+  echo "_PASSWORD and _DATABASE (see README, Into PostgreSQL), or run with DEMO_START_POSTGRES=1" >&2
+  echo "to use a throwaway local server." >&2
+  exit 1
+fi
 
 mkdir -p output
 rm -f output/*.jsonl
@@ -41,5 +56,19 @@ if [ "$LOADER" = "target-jsonl" ]; then
   echo "First record:"
   head -1 output/assigned_flows.jsonl
 else
-  echo "Done. The data landed in the PostgreSQL schema configured for $LOADER (default gong_engage)."
+  SCHEMA="${TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA:-gong_engage}"
+  echo
+  echo "Done. The data landed in the PostgreSQL schema $SCHEMA (README, Sync modes)."
+  if command -v psql >/dev/null && [ -n "${TARGET_POSTGRES_HOST:-}" ]; then
+    TABLE="$SCHEMA.assigned_flows" WHERE="WHERE _sdc_deleted_at IS NULL" WHAT="Open flow instances"
+    if [ "$LOADER" = target-postgres-append ]; then
+      TABLE="${TABLE}_snapshots" WHERE="" WHAT="Rows of every snapshot so far"
+    fi
+    echo "$WHAT in $TABLE, by status:"
+    PGPASSWORD="${TARGET_POSTGRES_PASSWORD:-}" psql --no-psqlrc --host="$TARGET_POSTGRES_HOST" \
+      --port="${TARGET_POSTGRES_PORT:-5432}" --username="${TARGET_POSTGRES_USER:-${USER:-postgres}}" \
+      --dbname="${TARGET_POSTGRES_DATABASE:-postgres}" --command \
+      "SELECT \"flowInstanceStatus\", count(*) FROM $TABLE $WHERE GROUP BY 1 ORDER BY 2 DESC" \
+      || echo "(psql could not query $TABLE)"
+  fi
 fi
