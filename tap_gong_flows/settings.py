@@ -139,6 +139,17 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "emit_activate_version_messages",
+        th.BooleanType,
+        default=False,
+        title="Emit ACTIVATE_VERSION",
+        description=(
+            "Full refresh, overwrite: after each complete sync of a full-table stream, tell "
+            "the target to drop (or mark deleted) the rows this sync did not send, such as "
+            "flow instances that are no longer open."
+        ),
+    ),
+    th.Property(
         "max_requests_per_sync",
         th.IntegerType(minimum=1),
         title="Max requests per sync",

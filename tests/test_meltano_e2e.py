@@ -71,6 +71,7 @@ def test_meltano_run_lands_exactly_the_expected_records(
         "TAP_GONG_FLOWS_API_URL": simulator.url,
         "TAP_GONG_FLOWS_CRM_PROSPECT_IDS_FILE": str(ids_file),
         "TARGET_JSONL_DESTINATION_PATH": str(out),
+        "TAP_GONG_FLOWS__SELECT": json.dumps(["assigned_flows.*"]),
     }
     meltano("run", "--state-id-suffix", "e2e", "tap-gong-flows", "target-jsonl", env=env)
 

@@ -7,6 +7,7 @@ import logging
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,40 @@ def test_progress_line_with_total_eta_and_resume(caplog: pytest.LogCaptureFixtur
         "Progress: 600 prospects of about 1,000 (60.0%) (resumed after 200), 210 records, "
         "4 requests, 1 rate-limited, 10s elapsed, ETA 10s"
     )
+
+
+def test_activate_version_once_at_the_end_and_kept_across_a_resume(
+    faults: FaultPlan, dataset: GongDataset, base_config: dict[str, Any]
+) -> None:
+    ids = list(dataset.prospect_ids())[:300]
+    config = {
+        **base_config,
+        "crm_prospect_ids": ids,
+        "prospect_ids_per_request": 50,
+        "max_retries": 0,
+        "emit_activate_version_messages": True,
+    }
+    for _ in range(2):
+        faults.enqueue(Fault.slow(0), path=PATH)
+    faults.enqueue(Fault.status(500), path=PATH)
+    catalog = catalog_selecting(config, "prospects", "assigned_flows")
+    first, error = run_tap_capturing_failure(config, catalog=catalog)
+    assert error is not None
+    assert first.of_type("ACTIVATE_VERSION") == []  # an incomplete sync drops no row
+    state = first.of_type("STATE")[-1]["value"]
+    version = state["bookmarks"]["prospects"]["table_version"]
+    assert {m["version"] for m in first.of_type("RECORD")} == {version}
+
+    time.sleep(1.1)  # the resumed run starts in a later second: a later version of its own
+    second = run_tap(config, state=state)
+    assert {m["version"] for m in second.of_type("RECORD")} == {version}
+    activations = second.of_type("ACTIVATE_VERSION")
+    assert [(m["stream"], m["version"]) for m in activations] == [
+        ("prospects", version),
+        ("assigned_flows", version),
+    ]
+    last_record = max(i for i, m in enumerate(second.messages) if m["type"] == "RECORD")
+    assert second.messages.index(activations[-1]) > last_record
+    final = second.of_type("STATE")[-1]["value"]["bookmarks"]
+    assert "table_version" not in final["prospects"]
+    assert first.records() + second.records() == dataset.expected_open_records(ids)

@@ -19,6 +19,7 @@ from tap_gong_flows.streams.prospects import (
     ProspectBatch,
     ProspectsStream,
 )
+from tap_gong_flows.streams.versioning import ActivatedAtEnd
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -40,7 +41,7 @@ def _batch_label(batch: ProspectBatch) -> str:
     )
 
 
-class AssignedFlowsStream(GongStream):
+class AssignedFlowsStream(GongStream, ActivatedAtEnd):
     """``POST /v2/flows/prospects`` for each batch of prospect IDs.
 
     Asked by CRM ID, Gong returns only open flow instances (Pending, Running, Paused).
@@ -72,6 +73,7 @@ class AssignedFlowsStream(GongStream):
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         if context is None:
             raise RuntimeError("assigned_flows is synced by its parent stream, prospects")
+        self.adopt_version(self.prospects.table_version)
         if context.get(FINISHED_LOOKUP):
             yield from self._finished_instances()
             return

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from singer_sdk import Stream
 from singer_sdk import typing as th
 
 from tap_gong_flows.progress import SyncProgress
+from tap_gong_flows.streams.versioning import VERSION_KEY, ActivatedAtEnd
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
@@ -40,7 +40,7 @@ class ProspectBatch:
         return self.first_position + len(self.ids) - 1
 
 
-class ProspectsStream(Stream):
+class ProspectsStream(ActivatedAtEnd):
     """Every configured prospect ID once, with the source it came from."""
 
     name = "prospects"
@@ -64,6 +64,11 @@ class ProspectsStream(Stream):
     def gong_tap(self) -> TapGongFlows:
         return cast("TapGongFlows", self._tap)
 
+    @property
+    def table_version(self) -> int:
+        """The version of the sync in progress (the interrupted run's, when resuming)."""
+        return int(self.stream_state[VERSION_KEY])
+
     def take_batch(self, number: int) -> ProspectBatch:
         """For the child: the batch its context names (each batch is taken once)."""
         return self._handoff.pop(number)
@@ -81,6 +86,10 @@ class ProspectsStream(Stream):
         sources = tap.prospect_id_sources()
         self._children_selected = self._feeds_children()
         resume_after = self._resume_position()
+        if not resume_after:
+            self.stream_state.pop(VERSION_KEY, None)  # a fresh sync has a fresh version
+        self.stream_state.setdefault(VERSION_KEY, self.gong_tap.initialized_at // 1000)
+        self.adopt_version(self.table_version)
         hints = [source.size_hint() for source in sources]
         total = None if None in hints else sum(h for h in hints if h is not None)
         self.progress = SyncProgress(self.logger, total=total, already_done=resume_after)
@@ -126,12 +135,17 @@ class ProspectsStream(Stream):
         )
 
     def _finish(self) -> None:
+        self.activate_version()
+        self.stream_state.pop(VERSION_KEY, None)
         if not self._children_selected:
             return
+        child = self.child_streams[0]
         if self.config.get("track_finished_flows"):
             self._sync_children({FINISHED_LOOKUP: True})
+        if isinstance(child, ActivatedAtEnd):
+            child.activate_version()
         # A finished sync starts the next one from the first prospect again.
-        self.child_streams[0].stream_state.pop(RESUME_KEY, None)
+        child.stream_state.pop(RESUME_KEY, None)
         if self.progress is not None:
             self.progress.log()
         stats = self.gong_tap.http_stats
