@@ -238,8 +238,8 @@ def test_activate_version_once_at_the_end_and_kept_across_a_resume(
     assert {m["version"] for m in second.of_type("RECORD")} == {version}
     activations = second.of_type("ACTIVATE_VERSION")
     assert [(m["stream"], m["version"]) for m in activations] == [
-        ("prospects", version),
         ("assigned_flows", version),
+        ("prospects", version),
     ]
     last_record = max(i for i, m in enumerate(second.messages) if m["type"] == "RECORD")
     assert second.messages.index(activations[-1]) > last_record

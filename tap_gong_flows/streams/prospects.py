@@ -135,17 +135,18 @@ class ProspectsStream(ActivatedAtEnd):
         )
 
     def _finish(self) -> None:
+        if self._children_selected:
+            child = self.child_streams[0]
+            if self.config.get("track_finished_flows"):
+                self._sync_children({FINISHED_LOOKUP: True})
+            if isinstance(child, ActivatedAtEnd):
+                child.activate_version()
+            # A finished sync starts the next one from the first prospect again.
+            child.stream_state.pop(RESUME_KEY, None)
         self.activate_version()
         self.stream_state.pop(VERSION_KEY, None)
         if not self._children_selected:
             return
-        child = self.child_streams[0]
-        if self.config.get("track_finished_flows"):
-            self._sync_children({FINISHED_LOOKUP: True})
-        if isinstance(child, ActivatedAtEnd):
-            child.activate_version()
-        # A finished sync starts the next one from the first prospect again.
-        child.stream_state.pop(RESUME_KEY, None)
         if self.progress is not None:
             self.progress.log()
         stats = self.gong_tap.http_stats
