@@ -18,6 +18,7 @@ from tap_gong_flows.errors import (
     GongDailyLimitError,
     GongError,
     GongRequestFailed,
+    GongSyncStopped,
     GongTransientError,
     describe_http_error,
 )
@@ -114,6 +115,8 @@ class GongStream(RESTStream[Any]):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: Context | None
     ) -> requests.Response:
+        if self.gong_tap.stopping.is_set():
+            raise GongSyncStopped(f"{prepared_request.method} {self.path} not sent: sync stopping")
         self.gong_tap.budget.spend(f"{prepared_request.method} {self.path}")
         self.pacer.wait()
         return super()._request(prepared_request, context)
@@ -148,6 +151,9 @@ class GongStream(RESTStream[Any]):
 
     def _log_retry(self, details: Any) -> None:
         exc = details.get("exception")
+        if self.gong_tap.stopping.is_set():
+            # Raised here, before backoff sleeps: a request sent ahead stops retrying at once.
+            raise GongSyncStopped(f"{self.path}: retry given up, sync stopping") from exc
         self.gong_tap.http_stats.retries += 1
         self.logger.warning(
             "Retrying %s in %.1f s (attempt %d of %d): %s",

@@ -108,3 +108,7 @@ class GongRequestFailed(GongError):
 
 class GongBudgetExceeded(GongError):
     """The sync reached ``max_requests_per_sync``."""
+
+
+class GongSyncStopped(GongError):
+    """A request given up because the sync is already failing for another reason."""

@@ -14,9 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tap_gong_flows.errors import GongError
+
+T = TypeVar("T")
 
 _SNIFF_BYTES = 64 * 1024
 _QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019")}
@@ -396,10 +398,10 @@ def unique_prospect_ids(
         seen.close()
 
 
-def batched(ids: Iterable[str], size: int) -> Iterator[list[str]]:
-    """Consecutive lists of at most ``size`` IDs, in order."""
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most ``size`` items, in order."""
     if size < 1:
         raise ValueError("batch size must be at least 1")
-    iterator = iter(ids)
+    iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -171,6 +172,11 @@ class TapGongFlows(Tap):
     @cached_property
     def http_stats(self) -> HttpStats:
         return HttpStats()
+
+    @cached_property
+    def stopping(self) -> threading.Event:
+        """Set when the sync is failing: requests still in flight on other threads give up."""
+        return threading.Event()
 
     @cached_property
     def budget(self) -> RequestBudget:

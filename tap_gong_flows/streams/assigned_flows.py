@@ -79,7 +79,10 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
             return
         batch = self.prospects.take_batch(int(context["prospect_batch"]))
         try:
-            response = self.post_json({"crmProspectsIds": list(batch.ids)}, context)
+            if batch.answer is not None:
+                response = batch.answer.result()  # sent ahead by the parent
+            else:
+                response = self.post_json({"crmProspectsIds": list(batch.ids)}, context)
         except GongError as exc:
             exc.with_context(_batch_label(batch))
             raise

@@ -7,16 +7,22 @@ hands the child a whole batch at a time and only then lets it sync.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import typing as th
 
+from tap_gong_flows.client import GongStream
+from tap_gong_flows.errors import GongSyncStopped
 from tap_gong_flows.progress import SyncProgress
+from tap_gong_flows.prospect_ids import batched
 from tap_gong_flows.streams.versioning import VERSION_KEY, ActivatedAtEnd
 
 if TYPE_CHECKING:
+    import requests
     from singer_sdk.helpers.types import Context, Record
 
     from tap_gong_flows.tap import TapGongFlows
@@ -29,11 +35,17 @@ FINISHED_LOOKUP = "finished_lookup"
 
 @dataclass(frozen=True)
 class ProspectBatch:
-    """One request's worth of prospect IDs and where it sits in the sync's ID sequence."""
+    """One request's worth of prospect IDs and where it sits in the sync's ID sequence.
+
+    ``answer`` is the request for this batch, sent ahead on a worker thread while the
+    previous batch's records are written (``None`` when nobody needs the answer).
+    """
 
     number: int
     first_position: int  # 1-based, among the sync's distinct IDs
     ids: tuple[str, ...]
+    sources: tuple[str, ...]
+    answer: Future[requests.Response] | None = None
 
     @property
     def last_position(self) -> int:
@@ -53,10 +65,9 @@ class ProspectsStream(ActivatedAtEnd):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._buffer: list[str] = []
-        self._next_position = 1
-        self._batch_number = 0
         self._handoff: dict[int, ProspectBatch] = {}
+        self._batches = 0
+        self._done_through = 0  # position of the last prospect whose batch is synced
         self._children_selected = False
         self.progress: SyncProgress | None = None
 
@@ -95,40 +106,85 @@ class ProspectsStream(ActivatedAtEnd):
         self.progress = SyncProgress(self.logger, total=total, already_done=resume_after)
         if resume_after:
             self.logger.info("Resuming after the first %d prospects of the last sync", resume_after)
-        self._next_position = resume_after + 1
-        for position, (prospect_id, source) in enumerate(tap.unique_prospect_ids(sources), 1):
-            if position > resume_after:  # earlier ones were done by the interrupted sync
-                yield {"crmProspectId": prospect_id, "source": source}
-        if self._buffer:
-            # The last, partial batch: no further record will trigger it.
-            self._sync_children(self._hand_over())
-            self._batch_done()
+        self._done_through = resume_after
+        pending = (
+            pair
+            for position, pair in enumerate(tap.unique_prospect_ids(sources), 1)
+            if position > resume_after  # earlier ones were done by the interrupted sync
+        )
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gong-prefetch") as worker:
+                try:
+                    yield from self._batches_in_order(pending, resume_after + 1, worker)
+                except BaseException:
+                    tap.stopping.set()  # the request sent ahead gives up instead of retrying
+                    raise
+        finally:
+            tap.stopping.clear()  # the worker is done; the tap may sync again
         self._finish()
+
+    def _batches_in_order(
+        self, pending: Iterator[tuple[str, str]], position: int, worker: ThreadPoolExecutor
+    ) -> Iterator[Record]:
+        size = int(self.config["prospect_ids_per_request"])
+        ahead: deque[ProspectBatch] = deque()
+        for chunk in batched(pending, size):
+            previous = ahead[-1].answer if ahead else None
+            ahead.append(self._new_batch(chunk, position, worker, previous))
+            position += len(chunk)
+            if len(ahead) > 1:  # one batch in flight while the one before is written
+                yield from self._release(ahead.popleft())
+        while ahead:
+            yield from self._release(ahead.popleft())
+
+    def _new_batch(
+        self,
+        chunk: list[tuple[str, str]],
+        position: int,
+        worker: ThreadPoolExecutor,
+        previous: Future[requests.Response] | None,
+    ) -> ProspectBatch:
+        self._batches += 1
+        ids = tuple(prospect_id for prospect_id, _source in chunk)
+        answer = None
+        if self._children_selected:
+            child = self.child_streams[0]
+            assert isinstance(child, GongStream)
+            context = {"prospect_batch": self._batches}
+
+            def ask() -> requests.Response:
+                # One worker: the batch before is answered (or failed) by now. After a
+                # failure the sync is over, so this batch is not sent at all.
+                if previous is not None and previous.exception() is not None:
+                    raise GongSyncStopped("not sent: an earlier batch failed")
+                return child.post_json({"crmProspectsIds": list(ids)}, context)
+
+            answer = worker.submit(ask)
+        sources = tuple(source for _prospect_id, source in chunk)
+        return ProspectBatch(self._batches, position, ids, sources, answer)
+
+    def _release(self, batch: ProspectBatch) -> Iterator[Record]:
+        """Write the batch's prospect records, then let the child write its flows."""
+        for prospect_id, source in zip(batch.ids, batch.sources, strict=True):
+            yield {"crmProspectId": prospect_id, "source": source}
+        if self._children_selected:
+            self._handoff[batch.number] = batch
+            self._sync_children({"prospect_batch": batch.number})
+        self._done_through = batch.last_position
+        self._batch_done()
 
     def generate_child_contexts(
         self, record: Record, context: Context | None
     ) -> Iterable[Context | None]:
-        if not self._children_selected:
-            return
-        self._buffer.append(record["crmProspectId"])
-        if len(self._buffer) >= int(self.config["prospect_ids_per_request"]):
-            yield self._hand_over()
-            self._batch_done()  # runs once the SDK has synced the child for that context
-
-    def _hand_over(self) -> Context:
-        self._batch_number += 1
-        batch = ProspectBatch(self._batch_number, self._next_position, tuple(self._buffer))
-        self._handoff[batch.number] = batch
-        self._next_position += len(batch.ids)
-        self._buffer = []
-        return {"prospect_batch": batch.number}
+        # Children are synced per batch by _release, not per prospect record.
+        return ()
 
     def _batch_done(self) -> None:
         if self.progress is None:
             return
         stats = self.gong_tap.http_stats
         self.progress.update(
-            prospects=self._next_position - 1 - self.progress.already_done,
+            prospects=self._done_through - self.progress.already_done,
             records=stats.records,
             requests=self.gong_tap.pacer.requests,
             rate_limited=stats.rate_limited,
@@ -153,8 +209,8 @@ class ProspectsStream(ActivatedAtEnd):
         self.logger.info(
             "assigned_flows: %d prospects in %d requests, %d records; %d retries, "
             "%d rate-limited answers",
-            self._next_position - 1 - (self.progress.already_done if self.progress else 0),
-            self._batch_number,
+            self._done_through - (self.progress.already_done if self.progress else 0),
+            self._batches,
             stats.records,
             stats.retries,
             stats.rate_limited,
