@@ -69,7 +69,8 @@ def normalize_prospect_id(raw: str) -> str | None:
             f"{value!r} has the non-ASCII character {odd!r}; CRM IDs are ASCII "
             f"(is the file in another encoding than UTF-8?)"
         )
-    if not value.isprintable() or any(c.isspace() for c in value):
+    # ASCII by now: the only whitespace isprintable() lets through is the plain space.
+    if " " in value or not value.isprintable():
         raise ValueError(f"{value!r} has whitespace or control characters inside; one ID each")
     return value
 

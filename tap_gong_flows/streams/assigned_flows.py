@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import requests
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_gong_flows.client import GongStream, response_payload
 from tap_gong_flows.errors import GongError
@@ -55,9 +56,16 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
     schema = ASSIGNED_FLOW.to_dict()
     parent_stream_type = ProspectsStream
 
+    # Gong's JSON already has the schema's types (strings, booleans, ISO timestamps as
+    # strings), so the SDK's per-record type conformance would only cost time. Its other
+    # job, dropping fields the schema does not know, is done in _records_for.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.state_partitioning_keys = []  # one state for the stream, not one per batch
+        self._known_fields = frozenset(self.schema["properties"])
+        self._unknown_fields_seen: set[str] = set()
         self._schema_written = False
         self._open_now: SeenIds | None = None  # instances seen open this sync, when tracking
         self._position_saved_at = 0.0
@@ -151,17 +159,32 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
         self, batch: Sequence[str], response: requests.Response
     ) -> Iterator[dict[str, Any]]:
         asked = set(batch)
+        known = self._known_fields
         foreign = 0
         for record in self.parse_response(response):
-            if record.get("crmProspectId") in asked:
-                yield record
-            else:
+            if record.get("crmProspectId") not in asked:
                 # Another batch asks for that prospect: keeping it here would emit it twice.
                 foreign += 1
+                continue
+            if record.keys() <= known:
+                yield record
+            else:
+                yield self._without_unknown_fields(record)
         if foreign:
             self.logger.warning(
                 "Ignored %d record(s) for prospects this request did not ask about", foreign
             )
+
+    def _without_unknown_fields(self, record: dict[str, Any]) -> dict[str, Any]:
+        unknown = record.keys() - self._known_fields
+        new = unknown - self._unknown_fields_seen
+        if new:
+            self._unknown_fields_seen |= new
+            self.logger.warning(
+                "Gong sent fields the schema does not have yet, not passed on: %s",
+                ", ".join(sorted(new)),
+            )
+        return {k: v for k, v in record.items() if k in self._known_fields}
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         records = response_payload(response).get("prospectsAssigned")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from singer_sdk import typing as th
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_gong_flows.client import GongStream
 from tap_gong_flows.errors import GongSyncStopped
@@ -54,6 +55,8 @@ class ProspectBatch:
 
 class ProspectsStream(ActivatedAtEnd):
     """Every configured prospect ID once, with the source it came from."""
+
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # records are built here, two strings
 
     name = "prospects"
     primary_keys = ("crmProspectId",)
