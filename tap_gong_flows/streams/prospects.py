@@ -168,8 +168,9 @@ class ProspectsStream(ActivatedAtEnd):
 
     def _release(self, batch: ProspectBatch) -> Iterator[Record]:
         """Write the batch's prospect records, then let the child write its flows."""
-        for prospect_id, source in zip(batch.ids, batch.sources, strict=True):
-            yield {"crmProspectId": prospect_id, "source": source}
+        if self.selected:  # deselected, the SDK would walk each ID only to discard it
+            for prospect_id, source in zip(batch.ids, batch.sources, strict=True):
+                yield {"crmProspectId": prospect_id, "source": source}
         if self._children_selected:
             self._handoff[batch.number] = batch
             self._sync_children({"prospect_batch": batch.number})
