@@ -141,6 +141,31 @@ def python_argv(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
+class _PeakRss(threading.Thread):
+    """Polls a child's VmHWM (its own peak resident set) until told to stop."""
+
+    def __init__(self, pid: int, interval: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self._path = Path(f"/proc/{pid}/status")
+        self._interval = interval
+        self._done = threading.Event()
+        self.kib = 0
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            try:
+                for line in self._path.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.kib = max(self.kib, int(line.split()[1]))
+            except (OSError, ValueError, IndexError):
+                pass  # gone, or a zombie without memory: the last reading stands
+            self._done.wait(self._interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(1)
+
+
 def run_child(
     label: str,
     argv: Sequence[str],
@@ -164,6 +189,8 @@ def run_child(
         assert proc.stdout is not None
         drain = _Drain(proc.stdout.fileno(), result, stream, copy_stdout_to)
         drain.start()
+        peak = _PeakRss(proc.pid)
+        peak.start()
         drain.join(timeout)
         if drain.is_alive():
             result.timed_out = True
@@ -175,8 +202,11 @@ def run_child(
         proc.stdout.close()
         if not result.ended:
             result.ended = time.monotonic()
-        # Linux reports ru_maxrss in KiB.
-        result.maxrss_mb = usage.ru_maxrss / 1024
+        peak.stop()
+        # ru_maxrss survives fork and exec: a child of a big benchmark process would report
+        # the parent's peak. VmHWM belongs to the child's own address space; use it when the
+        # poller saw one. Linux reports both in KiB.
+        result.maxrss_mb = (peak.kib or usage.ru_maxrss) / 1024
         result.cpu_seconds = usage.ru_utime + usage.ru_stime
         stderr.seek(0, os.SEEK_END)
         size = stderr.tell()
