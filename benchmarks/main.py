@@ -543,6 +543,56 @@ class Benchmarks:
                 "≤ 25 MB" if largest >= 1_000_000 else "≤ 25 MB (at 1M; quick run)",
                 delta <= 25,
             )
+        if smallest in peaks:
+            self.memory_with_sql(largest, peaks[smallest], smallest)
+
+    def memory_with_sql(self, file_ids: int, floor_peak: float, floor_count: int) -> None:
+        """The same sync fed by a PostgreSQL table too (a tenth of the file's size), read
+        through the tap's server-side cursor; skipped where no PostgreSQL can start."""
+        from tests.postgres import PostgresUnavailable, start_postgres
+
+        report = self.report
+        rows = file_ids // 10
+        label = f"peak RSS, {rows:,} IDs from PostgreSQL + {file_ids:,} from a file"
+        try:
+            with start_postgres() as server:
+                server.psql(
+                    "CREATE TABLE crm_ids AS SELECT '003SQL' || lpad(g::text, 12, '0') AS id "
+                    f"FROM generate_series(1, {rows}) AS g"
+                )
+                url = (
+                    f"postgresql+psycopg://{server.user}:{server.password}@{server.host}:"
+                    f"{server.port}/{server.database}"
+                )
+                config = self.sim.tap_config(
+                    self.scratch / "memory-sql.json",
+                    self.simulator,
+                    self.scratch / f"memory-{file_ids}.txt",
+                    crm_prospect_ids_sql_url=url,
+                    crm_prospect_ids_sql_query="select id from crm_ids order by id",
+                    max_requests_per_second=100_000,
+                    prospect_ids_per_request=100,
+                    max_retries=1,
+                )
+                _progress(f"memory: {rows:,} IDs from PostgreSQL + {file_ids:,} from a file")
+                run = self.measured_sync(
+                    label, self.tap_argv(config), timeout=60 + (rows + file_ids) / 4_000
+                )
+        except PostgresUnavailable as exc:
+            report.add(label, f"skipped: {exc}")
+            return
+        if not run.child.ok or run.child.maxrss_mb is None:
+            report.problems.append(run.child.problem())
+            report.add(label, "failed (see problems)")
+            return
+        delta = run.child.maxrss_mb - floor_peak
+        report.add(
+            label,
+            f"{_fmt(run.child.maxrss_mb, '.1f', ' MB')} ({run.child.wall:.1f} s, "
+            f"{run.requests:,} requests); {delta:+.1f} MB over {floor_count:,} IDs",
+            "≤ 25 MB over",
+            delta <= 25,
+        )
 
     # -- 4. start-up rows -------------------------------------------------------------------
 

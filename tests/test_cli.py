@@ -240,3 +240,26 @@ def test_discover_without_credentials(tmp_path: Path) -> None:
 @pytest.fixture
 def dataset() -> GongDataset:
     return GongDataset(prospect_count=100, seed=3)
+
+
+_WRONG_VALUE_FOR_TYPE = {
+    "string": 12345,
+    "integer": "many",
+    "number": "fast",
+    "boolean": "yes please",
+    "array": "003A,003B",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS_SCHEMA["properties"]))
+def test_every_setting_with_a_wrong_type_is_named_in_the_error(name: str) -> None:
+    from tap_gong_flows.settings import check_settings
+
+    types = SETTINGS_SCHEMA["properties"][name]["type"]
+    kind = next(t for t in ([types] if isinstance(types, str) else types) if t != "null")
+    config = {"access_token": ACCESS_TOKEN, "crm_prospect_ids": ["003A"], name: None}
+    config[name] = _WRONG_VALUE_FOR_TYPE[kind]
+    problems = check_settings(config, SETTINGS_SCHEMA)
+    assert any(p.startswith(f"{name}: must be") for p in problems), problems
+    if SETTINGS_SCHEMA["properties"][name].get("secret"):
+        assert all("12345" not in p for p in problems)

@@ -4,6 +4,7 @@ target-jsonl, and the Gong simulator (with Gong's 3-per-second limit) standing i
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -91,3 +92,56 @@ def test_meltano_invoke_about_and_select_list(meltano_env: dict[str, str]) -> No
     listing = meltano("select", "tap-gong-flows", "--list", "--all", env=meltano_env)
     assert "assigned_flows.flowInstanceId" in listing.stdout
     assert "assigned_flows.flowInstanceStatus" in listing.stdout
+
+
+def test_meltano_run_with_every_stream_lands_consistent_tables(
+    meltano_env: dict[str, str], tmp_path: Path
+) -> None:
+    dataset = GongDataset(prospect_count=400, seed=9)
+    with GongSimulator(dataset, rate_limit_per_second=None) as simulator:
+        ids_file = tmp_path / "ids.txt"
+        ids = list(dataset.prospect_ids())
+        ids_file.write_text("\n".join(ids) + "\n")
+        out = tmp_path / "out"
+        out.mkdir()
+        env = {
+            **meltano_env,
+            "TAP_GONG_FLOWS_API_URL": simulator.url,
+            "TAP_GONG_FLOWS_CRM_PROSPECT_IDS_FILE": str(ids_file),
+            "TAP_GONG_FLOWS_MAX_REQUESTS_PER_SECOND": "200",
+            "TARGET_JSONL_DESTINATION_PATH": str(out),
+        }
+        meltano("run", "--state-id-suffix", "all", "tap-gong-flows", "target-jsonl", env=env)
+        requests_made = len(simulator.request_log)
+
+    def table(name: str) -> list[dict[str, object]]:
+        return [json.loads(line) for line in (out / f"{name}.jsonl").read_text().splitlines()]
+
+    flows, folders = table("flows"), table("flow_folders")
+    flow_ids = [f["id"] for f in flows]
+    assert len(flow_ids) == len(set(flow_ids)), "no flow twice, though many users see it"
+    assert len({f["id"] for f in folders}) == len(folders)
+    assert {r["flowId"] for r in table("assigned_flows")} <= set(flow_ids)
+    assert {s["flowId"] for s in table("flow_steps")} <= set(flow_ids)
+    assert table("users") == dataset.users()  # every page
+    assert table("assigned_flows") == dataset.expected_open_records(ids)
+    tasks = table("tasks")
+    assert len(tasks) == sum(len(dataset.tasks_of(u["id"])) for u in dataset.users())
+    assert requests_made == expected_requests(dataset, len(ids), len(flow_ids))
+
+
+def expected_requests(dataset: GongDataset, prospects: int, flows: int) -> int:
+    """The README's request cost, with the simulator's page size of 3."""
+
+    def pages(count: int) -> int:
+        return max(1, math.ceil(count / 3))
+
+    emails = [u["emailAddress"] for u in dataset.users() if u["active"]]
+    return (
+        pages(len(dataset.users()))
+        + sum(pages(len(dataset.flows_visible_to(e))) for e in emails)
+        + sum(pages(len(dataset.folders_visible_to(e))) for e in emails)
+        + math.ceil(flows / 20)
+        + len(dataset.users())
+        + math.ceil(prospects / 100)
+    )
