@@ -113,3 +113,74 @@ def test_null_fields_pass_through(
     simulator.faults.enqueue(Fault.status(200, body, "application/json"), path=PATH)
     output = run_tap({**base_config, "crm_prospect_ids": ["p-1"]})
     assert output.records() == [record]
+
+
+def test_no_secret_in_logs_output_state_or_errors_across_every_failure_path(
+    simulator: GongSimulator,
+    dataset: GongDataset,
+    base_config: dict[str, Any],
+    caplog: Any,
+) -> None:
+    import base64
+    import logging
+
+    from tap_gong_flows.simulator import Fault
+
+    from .conftest import ACCESS_TOKEN, run_tap_capturing_failure
+
+    caplog.set_level(logging.DEBUG)
+    assert simulator.faults is not None
+    every_fault = [
+        Fault.status(500),
+        Fault.status(502, "<html>Bad Gateway</html>", "text/html"),
+        Fault.status(503),
+        Fault.status(504),
+        Fault.rate_limited(retry_after=1),
+        Fault.rate_limited(retry_after=None),
+        Fault.drop_connection(),
+        Fault.reset_mid_body(),
+        Fault.truncated_json(),
+        Fault.non_json(),
+        Fault.missing_records(),
+        Fault.null_records(),
+        Fault.extra_fields(),
+        Fault.foreign_records(),
+    ]
+    for fault in every_fault:
+        simulator.faults.enqueue(fault, path=PATH)
+    ids = list(dataset.prospect_ids())
+    texts: list[str] = []
+    runs = [
+        {**base_config, "crm_prospect_ids": ids, "prospect_ids_per_request": 20, "max_retries": 20},
+        {**base_config, "crm_prospect_ids": ids[:5], "access_key_secret": "wrong-but-secret"},
+        {
+            "api_url": simulator.url,
+            "access_token": ACCESS_TOKEN,
+            "crm_prospect_ids": ids[:5],
+            "max_retry_after_seconds": 0,
+        },
+        {**base_config, "crm_prospect_ids": ids[:5], "max_retries": 0},
+    ]
+    for number, config in enumerate(runs):
+        if number > 0:
+            simulator.faults.clear()
+        if number == 2:
+            simulator.faults.enqueue(Fault.rate_limited(retry_after=5), path=PATH)
+        if number == 3:
+            simulator.faults.enqueue(Fault.drop_connection(), path=PATH)
+        output, error = run_tap_capturing_failure(config)
+        texts += [json.dumps(output.messages), repr(error), str(error)]
+        assert (error is None) == (number == 0), f"run {number}: {error!r}"
+    texts.append(caplog.text)
+    everything = "\n".join(texts)
+    assert "DEBUG" in caplog.text or caplog.records
+    secrets = [
+        base_config["access_key_secret"],
+        "wrong-but-secret",
+        ACCESS_TOKEN,
+        base64.b64encode(
+            f"{base_config['access_key']}:{base_config['access_key_secret']}".encode()
+        ).decode(),
+    ]
+    for secret in secrets:
+        assert secret not in everything
