@@ -99,14 +99,24 @@ class GongStream(RESTStream[Any]):
     def get_new_paginator(self) -> BaseAPIPaginator[Any] | None:
         return None
 
-    def post_json(self, body: dict[str, Any], context: Context | None = None) -> requests.Response:
-        """One paced, retried POST of ``body`` to this stream's path, counted in the metrics."""
+    def post_json(
+        self, body: dict[str, Any], context: Context | None = None, *, about: str | None = None
+    ) -> requests.Response:
+        """One paced, retried POST of ``body`` to this stream's path, counted in the metrics.
+
+        ``about`` says what was asked (which batch, which user); a failure carries it.
+        """
         send = self.request_decorator(self._request)
         prepared = self.build_prepared_request(
             method="POST", url=self.get_url(None), headers=self.http_headers, json=body
         )
         with self.get_http_request_counter() as counter:
-            response = send(prepared, context)
+            try:
+                response = send(prepared, context)
+            except GongError as exc:
+                if about:
+                    exc.with_context(about)
+                raise
             counter.increment()
         return response
 

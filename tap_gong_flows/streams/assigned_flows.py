@@ -127,11 +127,10 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
         gone = (i for i in previous if i not in open_now)
         finished = 0
         for chunk in batched(gone, INSTANCE_IDS_PER_REQUEST):
-            try:
-                response = self.post_json({"flowInstanceIds": chunk})
-            except GongError as exc:
-                exc.with_context(f"looking up {len(chunk)} flow instances that left the open list")
-                raise
+            response = self.post_json(
+                {"flowInstanceIds": chunk},
+                about=f"looking up {len(chunk)} flow instances that left the open list",
+            )
             for record in self.parse_response(response):
                 if str(record.get("flowInstanceId")) not in chunk:
                     continue

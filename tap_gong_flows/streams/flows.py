@@ -10,7 +10,6 @@ import requests
 from singer_sdk import typing as th
 
 from tap_gong_flows.client import GongStream, PagedGongStream, response_payload
-from tap_gong_flows.errors import GongError
 from tap_gong_flows.prospect_ids import batched
 from tap_gong_flows.schemas import FLOW, FLOW_STEP
 
@@ -84,11 +83,7 @@ class FlowStepsStream(GongStream):
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         flow_ids = [str(flow["id"]) for flow in self.gong_tap.directory.flows()]
         for chunk in batched(flow_ids, FLOW_IDS_PER_STEPS_REQUEST):
-            try:
-                response = self.post_json({"flowIds": chunk})
-            except GongError as exc:
-                exc.with_context(f"flows {chunk[0]}..{chunk[-1]}")
-                raise
+            response = self.post_json({"flowIds": chunk}, about=f"flows {chunk[0]}..{chunk[-1]}")
             yield from self.parse_response(response)
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:

@@ -55,11 +55,7 @@ class TasksStream(GongStream):
         }
         if self.config.get("workspace_id"):
             task_filter["workspaceId"] = self.config["workspace_id"]
-        try:
-            response = self.post_json({"filter": task_filter})
-        except GongError as exc:
-            exc.with_context(f"tasks of user {user_id}")
-            raise
+        response = self.post_json({"filter": task_filter}, about=f"tasks of user {user_id}")
         return self.parse_response(response)
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
