@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -147,6 +148,13 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
             open_now.count,
         )
         open_now.close()
+
+    def log(self, message: str, *args: Any, level: int = logging.INFO, **kwargs: Any) -> None:
+        # The SDK announces each child sync, here one per batch: 10,000 lines for a million
+        # prospects would bury the progress lines, so that announcement goes to DEBUG.
+        if message.startswith("Beginning sync"):
+            level = min(level, logging.DEBUG)
+        super().log(message, *args, level=level, **kwargs)
 
     def _write_schema_message(self) -> None:
         # The SDK writes a SCHEMA each time a child syncs; one per sync is enough.
