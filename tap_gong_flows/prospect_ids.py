@@ -196,6 +196,14 @@ class ProspectIdFile:
             raise IdFileError(f"cannot read {self.path}: {exc.strerror}") from None
 
     def size_hint(self) -> int | None:
+        """IDs before de-duplication: exact after :meth:`check`, else counted on raw bytes."""
+        if self._line_count is None:
+            try:
+                with self.path.open("rb") as handle:
+                    lines = sum(1 for line in handle if line.strip() and not line.startswith(b"#"))
+            except OSError:
+                return None
+            self._line_count = max(0, lines - 1) if self.is_csv else lines
         return self._line_count
 
     def _iter_lines(self) -> Iterator[str]:

@@ -231,4 +231,6 @@ class TapGongFlows(Tap):
             sys.exit(1)
 
 
+# urllib3 logs every connection and request line at DEBUG; the tap's own lines say what
+# matters (retries, failures, progress), so a DEBUG run stays readable.
 logging.getLogger("urllib3").setLevel(logging.WARNING)

@@ -166,3 +166,12 @@ def test_every_id_is_asked_exactly_once_in_order(ids: list[str], size: int) -> N
 def test_batched_rejects_zero() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         list(batched(["a"], 0))
+
+
+def test_file_size_hint_without_check_counts_raw_lines(tmp_path: Path) -> None:
+    text = tmp_path / "ids.txt"
+    text.write_text("# c\n003A\n\n003B\n003A\n")
+    assert ProspectIdFile(text).size_hint() == 3
+    table = tmp_path / "ids.csv"
+    table.write_text("Id\n003A\n003B\n")
+    assert ProspectIdFile(table).size_hint() == 2

@@ -246,3 +246,22 @@ def test_activate_version_once_at_the_end_and_kept_across_a_resume(
     final = second.of_type("STATE")[-1]["value"]["bookmarks"]
     assert "table_version" not in final["prospects"]
     assert first.records() + second.records() == dataset.expected_open_records(ids)
+
+
+def test_a_file_fed_sync_reports_progress_against_the_file_size(
+    dataset: GongDataset, base_config: dict[str, Any], tmp_path: Path, caplog: Any
+) -> None:
+    ids = list(dataset.prospect_ids())[:250]
+    id_file = tmp_path / "ids.txt"
+    id_file.write_text("\n".join(ids) + "\n")
+    with caplog.at_level(logging.INFO):
+        output = run_tap({**base_config, "crm_prospect_ids_file": str(id_file)})
+    assert output.records() == dataset.expected_open_records(ids)
+    progress = [m for m in caplog.messages if m.startswith("Progress:")]
+    assert progress
+    assert progress[-1].startswith("Progress: 250 prospects of about 250 (100.0%)")
+    summary = [m for m in caplog.messages if m.startswith("assigned_flows: ")]
+    assert summary == [
+        f"assigned_flows: 250 prospects in 3 requests, {len(output.records())} records; "
+        "0 retries, 0 rate-limited answers"
+    ]
