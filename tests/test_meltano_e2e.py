@@ -50,6 +50,24 @@ def meltano_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+def _sync_env(
+    meltano_env: dict[str, str], simulator: GongSimulator, dataset: GongDataset, tmp_path: Path
+) -> tuple[list[str], Path, dict[str, str]]:
+    """The dataset's IDs in a file, an output folder, and the environment pointing at both."""
+    ids = list(dataset.prospect_ids())
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(ids) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {
+        **meltano_env,
+        "TAP_GONG_FLOWS_API_URL": simulator.url,
+        "TAP_GONG_FLOWS_CRM_PROSPECT_IDS_FILE": str(ids_file),
+        "TARGET_JSONL_DESTINATION_PATH": str(out),
+    }
+    return ids, out, env
+
+
 @pytest.fixture(scope="module")
 def gong() -> Iterator[tuple[GongSimulator, GongDataset]]:
     dataset = GongDataset(prospect_count=300, seed=5)
@@ -62,18 +80,8 @@ def test_meltano_run_lands_exactly_the_expected_records(
 ) -> None:
     simulator, dataset = gong
     simulator.reset_log()
-    ids_file = tmp_path / "ids.txt"
-    ids = list(dataset.prospect_ids())
-    ids_file.write_text("\n".join(ids) + "\n")
-    out = tmp_path / "out"
-    out.mkdir()
-    env = {
-        **meltano_env,
-        "TAP_GONG_FLOWS_API_URL": simulator.url,
-        "TAP_GONG_FLOWS_CRM_PROSPECT_IDS_FILE": str(ids_file),
-        "TARGET_JSONL_DESTINATION_PATH": str(out),
-        "TAP_GONG_FLOWS__SELECT": json.dumps(["assigned_flows.*"]),
-    }
+    ids, out, env = _sync_env(meltano_env, simulator, dataset, tmp_path)
+    env["TAP_GONG_FLOWS__SELECT"] = json.dumps(["assigned_flows.*"])
     meltano("run", "--state-id-suffix", "e2e", "tap-gong-flows", "target-jsonl", env=env)
 
     lines = (out / "assigned_flows.jsonl").read_text().splitlines()
@@ -99,18 +107,8 @@ def test_meltano_run_with_every_stream_lands_consistent_tables(
 ) -> None:
     dataset = GongDataset(prospect_count=400, seed=9)
     with GongSimulator(dataset, rate_limit_per_second=None) as simulator:
-        ids_file = tmp_path / "ids.txt"
-        ids = list(dataset.prospect_ids())
-        ids_file.write_text("\n".join(ids) + "\n")
-        out = tmp_path / "out"
-        out.mkdir()
-        env = {
-            **meltano_env,
-            "TAP_GONG_FLOWS_API_URL": simulator.url,
-            "TAP_GONG_FLOWS_CRM_PROSPECT_IDS_FILE": str(ids_file),
-            "TAP_GONG_FLOWS_MAX_REQUESTS_PER_SECOND": "200",
-            "TARGET_JSONL_DESTINATION_PATH": str(out),
-        }
+        ids, out, env = _sync_env(meltano_env, simulator, dataset, tmp_path)
+        env["TAP_GONG_FLOWS_MAX_REQUESTS_PER_SECOND"] = "200"
         meltano("run", "--state-id-suffix", "all", "tap-gong-flows", "target-jsonl", env=env)
         requests_made = len(simulator.request_log)
 
