@@ -34,7 +34,6 @@ class RequestPacer:
         self._lock = threading.Lock()
         self._next_start: float | None = None
         self.requests = 0
-        self.waited_seconds = 0.0
 
     def wait(self) -> float:
         """Block until the next request may start; return how long that took."""
@@ -46,7 +45,6 @@ class RequestPacer:
         delay = start - now
         if delay > 0:
             self._sleep(delay)
-            self.waited_seconds += delay
         return delay
 
 

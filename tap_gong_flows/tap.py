@@ -6,7 +6,6 @@ import copy
 import logging
 import sys
 import threading
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -29,7 +28,6 @@ from tap_gong_flows.prospect_ids import (
     ProspectIdSource,
     ProspectSourceError,
     SqlQueryIds,
-    unique_prospect_ids,
 )
 from tap_gong_flows.settings import (
     DEFAULT_API_URL,
@@ -216,10 +214,6 @@ class TapGongFlows(Tap):
         if self.config.get("crm_prospect_ids_from_tasks"):
             sources.append(TaskProspectIds(self))
         return sources
-
-    def unique_prospect_ids(self, sources: Iterable[ProspectIdSource]) -> Iterator[tuple[str, str]]:
-        """Every ID of ``sources`` once, cleaned, in source order, with its source's name."""
-        return unique_prospect_ids(sources)
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:

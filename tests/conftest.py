@@ -84,6 +84,18 @@ def base_config(simulator: GongSimulator) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
+def _clean_shared_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Modules that share one simulator across their tests (a ``sim`` fixture) get it back
+    without queued faults or logged requests after each test."""
+    yield
+    if "sim" in request.fixturenames:
+        simulator: GongSimulator = request.getfixturevalue("sim")
+        if simulator.faults is not None:
+            simulator.faults.clear()
+        simulator.reset_log()
+
+
+@pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exponential backoff steps of milliseconds; Retry-After waits stay exact."""
     monkeypatch.setattr(GongStream, "retry_base_seconds", 0.01)

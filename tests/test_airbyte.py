@@ -514,7 +514,7 @@ def test_an_unexpected_failure_is_a_system_error_with_its_stack_trace(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("surprise")
 
-    monkeypatch.setattr(TapGongFlows, "unique_prospect_ids", broken)
+    monkeypatch.setattr("tap_gong_flows.streams.prospects.unique_prospect_ids", broken)
     result = source("read", tmp_path, config=config, catalog=catalog)
 
     assert result.code == 1

@@ -72,3 +72,22 @@ def test_numeric_instance_ids_round_trip(ids: set[str]) -> None:
 @given(st.sets(st.text(alphabet="ab01-", min_size=1, max_size=8), max_size=50))
 def test_other_instance_ids_round_trip(ids: set[str]) -> None:
     assert set(decode_instance_ids(encode_instance_ids(ids))) == ids
+
+
+def test_outcomes_carry_only_schema_fields(
+    simulator: GongSimulator, dataset: GongDataset, base_config: dict[str, Any]
+) -> None:
+    from tap_gong_flows.simulator import Fault
+
+    ids = list(dataset.prospect_ids())[:100]
+    config = {**base_config, "crm_prospect_ids": ids, "track_finished_flows": True}
+    first = run_tap(config)
+    dataset.finish_instances(0.5)
+    assert simulator.faults is not None
+    simulator.faults.enqueue(Fault.slow(0), path="/v2/flows/prospects")  # the batch itself
+    simulator.faults.enqueue(Fault.extra_fields(), path="/v2/flows/prospects")  # the lookup
+    second = run_tap(config, state=first.of_type("STATE")[-1]["value"])
+    (schema,) = second.of_type("SCHEMA", "assigned_flows")
+    known = set(schema["schema"]["properties"])
+    assert len(second.records()) > len(dataset.expected_open_records(ids))  # outcomes came
+    assert all(set(record) <= known for record in second.records())

@@ -70,15 +70,6 @@ def sim() -> Iterator[GongSimulator]:
         yield simulator
 
 
-@pytest.fixture(autouse=True)
-def _clean_shared_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "sim" in request.fixturenames:
-        simulator: GongSimulator = request.getfixturevalue("sim")
-        simulator.faults.clear()
-        simulator.reset_log()
-
-
 def post(simulator: GongSimulator, body: Any, **kwargs: Any) -> requests.Response:
     kwargs.setdefault("auth", BASIC_AUTH)
     kwargs.setdefault("timeout", 5)

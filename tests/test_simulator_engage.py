@@ -98,15 +98,6 @@ def sim() -> Iterator[GongSimulator]:
         yield simulator
 
 
-@pytest.fixture(autouse=True)
-def _clean_shared_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "sim" in request.fixturenames:
-        simulator: GongSimulator = request.getfixturevalue("sim")
-        simulator.faults.clear()
-        simulator.reset_log()
-
-
 def get(simulator: GongSimulator, path: str, **params: Any) -> requests.Response:
     return requests.get(simulator.url + path, params=params, auth=BASIC_AUTH, timeout=5)
 

@@ -33,7 +33,7 @@ OPEN_INSTANCES_KEY = "open_instances"
 # later) keeps the instance on the open list, so its outcome is still looked up later.
 FINISHED_STATUSES = frozenset({"FinishedNoReply", "FinishedResponse", "Finished"})
 INSTANCE_IDS_PER_REQUEST = 100
-STATE_INTERVAL = 30.0
+STATE_INTERVAL_SECONDS = 30.0
 
 
 def _batch_label(batch: ProspectBatch) -> str:
@@ -110,7 +110,8 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
         # instances too, so it is saved at most every STATE_INTERVAL_SECONDS to keep the
         # output small; a resumed sync then repeats at most that many seconds of batches.
         now = time.monotonic()
-        if not self.tracks_finished_flows or now - self._position_saved_at >= STATE_INTERVAL:
+        due = now - self._position_saved_at >= STATE_INTERVAL_SECONDS
+        if not self.tracks_finished_flows or due:
             self.stream_state[RESUME_KEY] = position
             self._position_saved_at = now
 
@@ -132,9 +133,11 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
                 {"flowInstanceIds": chunk},
                 about=f"looking up {len(chunk)} flow instances that left the open list",
             )
-            for record in self.parse_response(response):
-                if str(record.get("flowInstanceId")) not in chunk:
+            asked = set(chunk)
+            for answered in self.parse_response(response):
+                if str(answered.get("flowInstanceId")) not in asked:
                     continue
+                record = self._schema_fields_only(answered)
                 if record.get("flowInstanceStatus") in FINISHED_STATUSES:
                     finished += 1
                 else:
@@ -173,17 +176,17 @@ class AssignedFlowsStream(GongStream, ActivatedAtEnd):
                 # Another batch asks for that prospect: keeping it here would emit it twice.
                 foreign += 1
                 continue
-            if record.keys() <= known:
-                yield record
-            else:
-                yield self._without_unknown_fields(record)
+            yield record if record.keys() <= known else self._schema_fields_only(record)
         if foreign:
             self.logger.warning(
                 "Ignored %d record(s) for prospects this request did not ask about", foreign
             )
 
-    def _without_unknown_fields(self, record: dict[str, Any]) -> dict[str, Any]:
+    def _schema_fields_only(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Type conformance is off here, so fields Gong adds later are dropped by hand."""
         unknown = record.keys() - self._known_fields
+        if not unknown:
+            return record
         new = unknown - self._unknown_fields_seen
         if new:
             self._unknown_fields_seen |= new

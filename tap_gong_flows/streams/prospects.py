@@ -19,7 +19,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from tap_gong_flows.client import GongStream
 from tap_gong_flows.errors import GongSyncStopped
 from tap_gong_flows.progress import SyncProgress
-from tap_gong_flows.prospect_ids import batched
+from tap_gong_flows.prospect_ids import batched, unique_prospect_ids
 from tap_gong_flows.streams.versioning import VERSION_KEY, ActivatedAtEnd
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class ProspectsStream(ActivatedAtEnd):
         self._done_through = resume_after
         pending = (
             pair
-            for position, pair in enumerate(tap.unique_prospect_ids(sources), 1)
+            for position, pair in enumerate(unique_prospect_ids(sources), 1)
             if position > resume_after  # earlier ones were done by the interrupted sync
         )
         try:
