@@ -48,6 +48,7 @@ from tap_gong_flows.streams import (
     UsersStream,
 )
 from tap_gong_flows.streams.tasks import TaskProspectIds
+from tap_gong_flows.transport import KeepAliveTransport, ca_bundle
 
 # Sync order: the directory streams first (cheap, and they warm the shared directory).
 STREAM_TYPES: tuple[type[Stream], ...] = (
@@ -169,7 +170,12 @@ class TapGongFlows(Tap):
         api_url = normalized_api_url(self.config.get("api_url") or DEFAULT_API_URL)
         session.proxies.update(requests.utils.get_environ_proxies(api_url))
         session.trust_env = False
+        session.verify = ca_bundle()  # what trust_env would have read, and the transport uses
         return session
+
+    @cached_property
+    def http_transport(self) -> KeepAliveTransport:
+        return KeepAliveTransport(self.http_session)
 
     @cached_property
     def pacer(self) -> RequestPacer:
