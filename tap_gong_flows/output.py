@@ -2,22 +2,81 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
+import weakref
+from typing import Any
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.contrib.msgspec import encoder as _ENCODER
 from singer_sdk.singerlib import Message, RecordMessage
+
+# Pending RECORD lines are written out once they reach this many bytes, so a batch that
+# is huge does not sit in memory (and a target starts loading it) before its STATE.
+FLUSH_AT_BYTES = 1 << 16
 
 
 class RecordBatchingWriter(MsgSpecWriter):
-    """msgspec encoding, flushed at every message that is not a RECORD.
+    """msgspec encoding; RECORD lines are collected and written with the next other message.
 
-    The SDK's writer flushes stdout after each record: a system call, and a wake-up of
-    the target, per record. Here records fill the pipe buffer and go out with the next
-    SCHEMA, STATE or ACTIVATE_VERSION message (or when the buffer is full), so a target
-    never sees a STATE before the records it covers.
+    The SDK's writers write and flush stdout once per record: a system call, and a
+    wake-up of the target, for every record (and with ``PYTHONUNBUFFERED``, which
+    Meltano and many containers set, every write is a system call whatever the
+    writer does). Here RECORD lines pile up in one buffer of the tap's own and go out
+    in a single write just before the next SCHEMA, STATE or ACTIVATE_VERSION message,
+    or at 64 KiB, so a target never sees a STATE before the records it covers.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = bytearray()
+        # A sync that fails between two STATE messages still hands over the records it
+        # read: they go out when the process exits (the tap's own exit, or a crash).
+        atexit.register(_flush_if_alive, weakref.ref(self))
+
     def write_message(self, message: Message) -> None:
-        sys.stdout.buffer.write(self.format_message(message))
-        if not isinstance(message, RecordMessage):
+        line = self.format_message(message)
+        if isinstance(message, RecordMessage):
+            self._pending += line
+            if len(self._pending) >= FLUSH_AT_BYTES:
+                self._write_pending(flush=False)
+            return
+        self._pending += line
+        self._write_pending(flush=True)
+
+    def write_record(
+        self, stream: str, record: dict[str, Any], version: int | None, time_extracted: str
+    ) -> None:
+        """A RECORD message, encoded straight into the pending lines.
+
+        The same bytes as a ``RecordMessage`` through :meth:`write_message`, without
+        building the message object and its dict first (``time_extracted`` is already
+        the ISO text the SDK would write).
+        """
+        message: dict[str, Any] = {"type": "RECORD", "stream": stream, "record": record}
+        if version is not None:
+            message["version"] = version
+        message["time_extracted"] = time_extracted
+        _ENCODER.encode_into(message, self._pending, -1)
+        self._pending += b"\n"
+        if len(self._pending) >= FLUSH_AT_BYTES:
+            self._write_pending(flush=False)
+
+    def flush(self) -> None:
+        """Write out the RECORD lines still pending (a sync that ends early calls this)."""
+        if self._pending:
+            self._write_pending(flush=True)
+
+    def _write_pending(self, *, flush: bool) -> None:
+        # stdout is looked up at each write: tests and the Airbyte wrapper swap it.
+        out = sys.stdout.buffer
+        out.write(self._pending)
+        self._pending.clear()
+        if flush:
             sys.stdout.flush()
+
+
+def _flush_if_alive(writer: weakref.ref[RecordBatchingWriter]) -> None:
+    alive = writer()
+    if alive is not None:
+        alive.flush()

@@ -137,6 +137,8 @@ def run_tap_capturing_failure(
             tap.sync_all()
         except Exception as exc:
             error = exc
+        # What the process exit would write: records read after the last STATE.
+        tap.message_writer.flush()
     buffer.flush()
     text = buffer.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
     return SyncOutput.parse(text), error
