@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,7 @@ _SNIFF_BYTES = 64 * 1024
 _QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019")}
 _INVISIBLE = "\ufeff\u200b"
 MAX_ID_LENGTH = 255
+_PLAIN_ID = re.compile(f"[!-~]{{1,{MAX_ID_LENGTH}}}")  # printable ASCII without spaces
 MAX_LINE_CHARS = 4096  # far beyond any ID: a longer line means this is not an ID list
 
 
@@ -56,6 +58,16 @@ def normalize_prospect_id(raw: str) -> str | None:
     that cannot be a CRM ID: whitespace or control characters inside (two IDs on one
     line?), non-ASCII characters (a file read in the wrong encoding?), or a huge length.
     """
+    value = raw.strip()
+    # Nearly every ID is already clean: printable ASCII, no quotes around it. One regular
+    # expression says so; the full checks run only for the others.
+    if _PLAIN_ID.fullmatch(value) and not (value[0] == value[-1] and value[0] in "\"'"):
+        return value
+    return _normalize_unusual(value)
+
+
+def _normalize_unusual(raw: str) -> str | None:
+    """:func:`normalize_prospect_id` for any value, without the shortcut for clean ones."""
     value = raw.strip().strip(_INVISIBLE).strip()
     if len(value) >= 2 and (value[0], value[-1]) in _QUOTE_PAIRS:
         value = value[1:-1].strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tap_gong_flows.prospect_ids import (
     ConfigIds,
     IdFileError,
     ProspectIdFile,
+    _normalize_unusual,
     batched,
     normalize_prospect_id,
     unique_prospect_ids,
@@ -161,6 +163,24 @@ def test_every_id_is_asked_exactly_once_in_order(ids: list[str], size: int) -> N
     assert all(1 <= len(batch) <= size for batch in batches)
     assert all(len(batch) == size for batch in batches[:-1])
     assert all(len(set(batch)) == len(batch) for batch in batches)
+
+
+def _outcome(clean: Callable[[str], str | None], raw: str) -> str | type[ValueError] | None:
+    try:
+        return clean(raw)
+    except ValueError:
+        return ValueError
+
+
+@given(
+    raw=st.one_of(
+        st.text(max_size=300),
+        _DECORATED_ID,
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300),
+    )
+)
+def test_the_shortcut_for_clean_ids_agrees_with_the_full_checks(raw: str) -> None:
+    assert _outcome(normalize_prospect_id, raw) == _outcome(_normalize_unusual, raw)
 
 
 def test_batched_rejects_zero() -> None:
