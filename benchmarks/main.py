@@ -650,7 +650,7 @@ class Benchmarks:
 
     # -- optional profile ---------------------------------------------------------------
 
-    def profile(self) -> str:
+    def profile(self, only_catalog: Path | None) -> str:
         """Top functions of the tap and of the baseline, each run once under cProfile."""
         import io
         import pstats
@@ -660,15 +660,17 @@ class Benchmarks:
             self.scratch / "profile-baseline.json", self.simulator, self.throughput_ids, 100
         )
         out = io.StringIO()
-        for label, module, config in (
-            ("tap (default catalog)", "tap_gong_flows", tap_config),
-            ("baseline", "benchmarks.baseline_tap", baseline_config),
-        ):
+        runs: list[tuple[str, str, list[str]]] = [
+            ("tap (default catalog)", "tap_gong_flows", ["--config", str(tap_config)]),
+            ("baseline", "benchmarks.baseline_tap", ["--config", str(baseline_config)]),
+        ]
+        if only_catalog is not None:
+            only = ["--config", str(tap_config), "--catalog", str(only_catalog)]
+            runs.insert(0, (f"tap ({STREAM} only)", "tap_gong_flows", only))
+        for number, (label, module, args) in enumerate(runs):
             _progress(f"profile: {label} under cProfile")
-            stats_path = self.scratch / f"{module}.prof"
-            argv = python_argv(
-                "-m", "cProfile", "-o", str(stats_path), "-m", module, "--config", str(config)
-            )
+            stats_path = self.scratch / f"profile-{number}.prof"
+            argv = python_argv("-m", "cProfile", "-o", str(stats_path), "-m", module, *args)
             child = run_child(f"{label} under cProfile", argv, timeout=300)
             if not child.ok or not stats_path.exists():
                 out.write(child.problem() + "\n")
@@ -792,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
                     bench.memory()
                 bench.startup_rows(about, discover)
                 if args.profile:
-                    profile_text = bench.profile()
+                    profile_text = bench.profile(only_catalog)
         finally:
             bench.close()
     report = bench.report
