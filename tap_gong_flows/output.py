@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import sys
 import weakref
+from datetime import datetime
 from typing import Any
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -45,13 +46,12 @@ class RecordBatchingWriter(MsgSpecWriter):
         self._write_pending(flush=True)
 
     def write_record(
-        self, stream: str, record: dict[str, Any], version: int | None, time_extracted: str
+        self, stream: str, record: dict[str, Any], version: int | None, time_extracted: datetime
     ) -> None:
         """A RECORD message, encoded straight into the pending lines.
 
-        The same bytes as a ``RecordMessage`` through :meth:`write_message`, without
-        building the message object and its dict first (``time_extracted`` is already
-        the ISO text the SDK would write).
+        The same bytes as a ``RecordMessage`` through :meth:`write_message` (given an
+        aware UTC ``time_extracted``), without building the message object first.
         """
         message: dict[str, Any] = {"type": "RECORD", "stream": stream, "record": record}
         if version is not None:

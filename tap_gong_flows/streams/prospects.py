@@ -7,6 +7,7 @@ hands the child a whole batch at a time and only then lets it sync.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,6 +21,8 @@ from tap_gong_flows.client import GongStream
 from tap_gong_flows.errors import GongSyncStopped
 from tap_gong_flows.progress import SyncProgress
 from tap_gong_flows.prospect_ids import batched, unique_prospect_ids
+from tap_gong_flows.streams.plain_records import PlainRecords
+from tap_gong_flows.streams.sync_metrics import SyncWideMetrics
 from tap_gong_flows.streams.versioning import VERSION_KEY, ActivatedAtEnd
 
 if TYPE_CHECKING:
@@ -30,6 +33,11 @@ if TYPE_CHECKING:
 
 # Where assigned_flows keeps how many distinct prospects it has finished, mid-sync.
 RESUME_KEY = "prospects_done"
+# Batches whose request is sent ahead (on one worker thread) while the parent writes the
+# batch before: the answer's round trip overlaps the writing. One is enough: more in
+# flight measured no faster against the simulator (its own CPU is then the limit), and
+# against Gong the pacer sets the rate. One worker also keeps requests in batch order.
+REQUESTS_AHEAD = 1
 # The context that asks assigned_flows for the outcomes of instances that left the open list.
 FINISHED_LOOKUP = "finished_lookup"
 
@@ -53,7 +61,7 @@ class ProspectBatch:
         return self.first_position + len(self.ids) - 1
 
 
-class ProspectsStream(ActivatedAtEnd):
+class ProspectsStream(PlainRecords, ActivatedAtEnd):
     """Every configured prospect ID once, with the source it came from."""
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # records are built here, two strings
@@ -120,7 +128,8 @@ class ProspectsStream(ActivatedAtEnd):
                 try:
                     yield from self._batches_in_order(pending, resume_after + 1, worker)
                 except BaseException:
-                    tap.stopping.set()  # the request sent ahead gives up instead of retrying
+                    tap.stopping.set()  # the requests sent ahead give up instead of retrying
+                    self._close_child_metrics(failed=True)
                     raise
         finally:
             tap.stopping.clear()  # the worker is done; the tap may sync again
@@ -131,11 +140,11 @@ class ProspectsStream(ActivatedAtEnd):
     ) -> Iterator[Record]:
         size = int(self.config["prospect_ids_per_request"])
         ahead: deque[ProspectBatch] = deque()
+        failed = threading.Event()
         for chunk in batched(pending, size):
-            previous = ahead[-1].answer if ahead else None
-            ahead.append(self._new_batch(chunk, position, worker, previous))
+            ahead.append(self._new_batch(chunk, position, worker, failed))
             position += len(chunk)
-            if len(ahead) > 1:  # one batch in flight while the one before is written
+            if len(ahead) > REQUESTS_AHEAD:  # the next in flight while this one is written
                 yield from self._release(ahead.popleft())
         while ahead:
             yield from self._release(ahead.popleft())
@@ -145,7 +154,7 @@ class ProspectsStream(ActivatedAtEnd):
         chunk: list[tuple[str, str]],
         position: int,
         worker: ThreadPoolExecutor,
-        previous: Future[requests.Response] | None,
+        failed: threading.Event,
     ) -> ProspectBatch:
         self._batches += 1
         ids = tuple(prospect_id for prospect_id, _source in chunk)
@@ -156,11 +165,15 @@ class ProspectsStream(ActivatedAtEnd):
             context = {"prospect_batch": self._batches}
 
             def ask() -> requests.Response:
-                # One worker: the batch before is answered (or failed) by now. After a
-                # failure the sync is over, so this batch is not sent at all.
-                if previous is not None and previous.exception() is not None:
+                # Once a batch has failed the sync is over: later batches are not sent.
+                # (Batches already in flight finish, and the parent never writes them.)
+                if failed.is_set():
                     raise GongSyncStopped("not sent: an earlier batch failed")
-                return child.post_json({"crmProspectsIds": list(ids)}, context)
+                try:
+                    return child.post_json({"crmProspectsIds": list(ids)}, context)
+                except BaseException:
+                    failed.set()
+                    raise
 
             answer = worker.submit(ask)
         sources = tuple(source for _prospect_id, source in chunk)
@@ -169,6 +182,7 @@ class ProspectsStream(ActivatedAtEnd):
     def _release(self, batch: ProspectBatch) -> Iterator[Record]:
         """Write the batch's prospect records, then let the child write its flows."""
         if self.selected:  # deselected, the SDK would walk each ID only to discard it
+            self.mark_extracted()
             for prospect_id, source in zip(batch.ids, batch.sources, strict=True):
                 yield {"crmProspectId": prospect_id, "source": source}
         if self._children_selected:
@@ -182,6 +196,11 @@ class ProspectsStream(ActivatedAtEnd):
     ) -> Iterable[Context | None]:
         # Children are synced per batch by _release, not per prospect record.
         return ()
+
+    def _close_child_metrics(self, *, failed: bool) -> None:
+        for child in self.child_streams:
+            if isinstance(child, SyncWideMetrics):
+                child.close_sync_metrics(failed=failed)
 
     def _batch_done(self) -> None:
         if self.progress is None:
@@ -199,6 +218,7 @@ class ProspectsStream(ActivatedAtEnd):
             child = self.child_streams[0]
             if self.config.get("track_finished_flows"):
                 self._sync_children({FINISHED_LOOKUP: True})
+            self._close_child_metrics(failed=False)
             if isinstance(child, ActivatedAtEnd):
                 child.activate_version()
             # A finished sync starts the next one from the first prospect again.
