@@ -8,6 +8,7 @@ an index in memory, and two things never share an ID.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_VALUES = {char: value for value, char in enumerate(_BASE62)}
@@ -75,8 +76,12 @@ def crm_opportunity_id(index: int) -> str:
     return _salesforce_id(_OPPORTUNITY_PREFIX, index, "opportunity")
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_prospect_index(crm_id: str) -> int | None:
-    """Decode a CRM ID made by :func:`prospect_id`; ``None`` for anything else."""
+    """Decode a CRM ID made by :func:`prospect_id`; ``None`` for anything else.
+
+    Cached: checking the suffix is a hash, and a sync asks about the same IDs again.
+    """
     if len(crm_id) != PROSPECT_ID_LENGTH or not crm_id.startswith(_PROSPECT_PREFIX):
         return None
     body, suffix = crm_id[:-3], crm_id[-3:]
