@@ -76,7 +76,7 @@ def crm_opportunity_id(index: int) -> str:
     return _salesforce_id(_OPPORTUNITY_PREFIX, index, "opportunity")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 17)
 def parse_prospect_index(crm_id: str) -> int | None:
     """Decode a CRM ID made by :func:`prospect_id`; ``None`` for anything else.
 
