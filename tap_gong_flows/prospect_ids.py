@@ -27,6 +27,8 @@ _INVISIBLE = "\ufeff\u200b"
 MAX_ID_LENGTH = 255
 _PLAIN_ID = re.compile(f"[!-~]{{1,{MAX_ID_LENGTH}}}")  # printable ASCII without spaces
 MAX_LINE_CHARS = 4096  # far beyond any ID: a longer line means this is not an ID list
+_DEDUPLICATION_CHUNK = 1000  # IDs cleaned and checked against those seen, per step
+_SQL_PARAMETERS = 900  # below SQLite's oldest limit of 999 parameters per statement
 
 
 class ProspectSourceError(GongError):
@@ -362,6 +364,36 @@ class SeenIds:
             return True
         return False
 
+    def add_new(self, ids: Sequence[str]) -> list[str]:
+        """Record ``ids``; return those not seen before, each once, in order.
+
+        The bulk form of :meth:`add`: past the memory limit, one query and one insert
+        per call instead of a statement per ID.
+        """
+        if self._in_memory is not None:
+            memory = self._in_memory
+            new = []
+            for prospect_id in ids:
+                if prospect_id not in memory:
+                    memory.add(prospect_id)
+                    new.append(prospect_id)
+            self.count += len(new)
+            if len(memory) > self._memory_limit:
+                self._spill()
+            return new
+        assert self._db is not None
+        candidates = list(dict.fromkeys(ids))
+        known: set[str] = set()
+        for start in range(0, len(candidates), _SQL_PARAMETERS):
+            part = candidates[start : start + _SQL_PARAMETERS]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT id FROM seen WHERE id IN ({marks})"  # placeholders only
+            known.update(row[0] for row in self._db.execute(query, part))
+        new = [prospect_id for prospect_id in candidates if prospect_id not in known]
+        self._db.executemany("INSERT INTO seen VALUES (?)", ((i,) for i in new))
+        self.count += len(new)
+        return new
+
     def _spill(self) -> None:
         assert self._in_memory is not None
         self._tmpdir = tempfile.TemporaryDirectory(prefix="tap-gong-flows-")
@@ -406,14 +438,20 @@ def unique_prospect_ids(
     seen = seen or SeenIds()
     try:
         for source in sources:
-            for position, raw in enumerate(source, 1):
-                try:
-                    prospect_id = normalize_prospect_id(raw)
-                except ValueError as reason:
-                    raise ProspectSourceError(
-                        f"{source.item_label} {position}: {reason}", setting=source.name
-                    ) from None
-                if prospect_id is not None and seen.add(prospect_id):
+            numbered = enumerate(source, 1)
+            # A chunk at a time: one membership query per chunk once IDs are on disk.
+            while chunk := list(islice(numbered, _DEDUPLICATION_CHUNK)):
+                clean = []
+                for position, raw in chunk:
+                    try:
+                        prospect_id = normalize_prospect_id(raw)
+                    except ValueError as reason:
+                        raise ProspectSourceError(
+                            f"{source.item_label} {position}: {reason}", setting=source.name
+                        ) from None
+                    if prospect_id is not None:
+                        clean.append(prospect_id)
+                for prospect_id in seen.add_new(clean):
                     yield prospect_id, source.name
     finally:
         seen.close()

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tap_gong_flows.progress import SyncProgress
 from tap_gong_flows.prospect_ids import ConfigIds, SeenIds, unique_prospect_ids
@@ -183,6 +185,24 @@ def test_seen_ids_spill_to_disk_and_stay_exact() -> None:
     added = [i for i in ids if seen.add(i)]
     assert added == [f"id-{n}" for n in range(700)]
     assert seen.count == 700
+    seen.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    chunks=st.lists(st.lists(st.integers(0, 400).map(lambda n: f"id-{n}"), max_size=120)),
+    limit=st.integers(1, 150),
+)
+def test_bulk_add_keeps_first_occurrences_across_the_spill(
+    chunks: list[list[str]], limit: int
+) -> None:
+    seen = SeenIds(memory_limit=limit)
+    got = [new for chunk in chunks for new in seen.add_new(chunk)]
+    expected = list(dict.fromkeys(i for chunk in chunks for i in chunk))
+    assert got == expected
+    assert seen.count == len(expected)
+    assert all(i in seen for i in expected)
+    assert "id-never" not in seen
     seen.close()
 
 
