@@ -10,7 +10,7 @@ from typing import Any
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.contrib.msgspec import encoder as _ENCODER
-from singer_sdk.singerlib import Message, RecordMessage
+from singer_sdk.singerlib import Message, RecordMessage, StateMessage
 
 # Pending RECORD lines are written out once they reach this many bytes, so a batch that
 # is huge does not sit in memory (and a target starts loading it) before its STATE.
@@ -34,6 +34,16 @@ class RecordBatchingWriter(MsgSpecWriter):
         # A sync that fails between two STATE messages still hands over the records it
         # read: they go out when the process exits (the tap's own exit, or a crash).
         atexit.register(_flush_if_alive, weakref.ref(self))
+
+    def serialize_message(self, message: Message) -> bytearray:
+        if isinstance(message, StateMessage):
+            # The SDK's to_dict() deep-copies the whole state through dataclasses.asdict
+            # first; the state is plain JSON already, and is written after every batch.
+            line = bytearray()
+            _ENCODER.encode_into({"type": "STATE", "value": message.value}, line)
+            line += b"\n"
+            return line
+        return super().serialize_message(message)
 
     def write_message(self, message: Message) -> None:
         line = self.format_message(message)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import RecordMessage, StateMessage
 
 from tap_gong_flows.output import FLUSH_AT_BYTES, RecordBatchingWriter
@@ -178,3 +179,11 @@ def test_a_failed_sync_logs_its_duration_as_failed(
     assert error is not None
     durations = [p for p in _metrics(caplog, "assigned_flows") if p["metric"] == "sync_duration"]
     assert [p["tags"]["status"] for p in durations] == ["failed"]
+
+
+def test_state_lines_are_the_sdk_writers_bytes() -> None:
+    state = {"bookmarks": {"assigned_flows": {"prospects_done": 300, "x": None}}, "y": [1, "a"]}
+    message = StateMessage(value=state)
+    ours = RecordBatchingWriter().format_message(message)
+    theirs = MsgSpecWriter().format_message(message)
+    assert bytes(ours) == bytes(theirs)
