@@ -118,7 +118,7 @@ class GongStream(RESTStream[Any]):
 
         ``about`` says what was asked (which batch, which user); a failure carries it.
         """
-        send = self.request_decorator(self._request)
+        send = self._retrying_request
         # Built by hand: requests' prepare_request (merging session settings, parsing the
         # URL again) costs more than sending the request does.
         prepared = requests.PreparedRequest()
@@ -153,6 +153,11 @@ class GongStream(RESTStream[Any]):
         )
         self.validate_response(response)
         return response
+
+    @cached_property
+    def _retrying_request(self) -> RequestFunc:
+        """:meth:`_request` with the retry rules, built once per stream."""
+        return self.request_decorator(self._request)
 
     @property
     def max_tries(self) -> int:

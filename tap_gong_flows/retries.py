@@ -34,6 +34,9 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, seconds)
 
 
+_JITTER = random.Random()
+
+
 def retry_waits(
     *,
     base_seconds: float = 1.0,
@@ -45,7 +48,7 @@ def retry_waits(
     Exponential waits use "equal jitter": half the step is fixed, half random, so a
     retry never comes back instantly.
     """
-    draw = rng or random.Random()
+    draw = rng or _JITTER  # one shared generator: seeding a new one per request costs
     failure = yield 0.0  # backoff primes the generator before the first failure
     step = 0
     while True:
