@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from singer_sdk import Stream, metrics
 from singer_sdk.helpers.types import Context
 
 
-class SyncWideCounter(metrics.Counter):
-    """A counter that batches share; :meth:`close` logs what is left at the end."""
+class _SpansTheSync:
+    """What a meter shared by every batch does when the SDK opens and closes it per batch:
+    nothing. (The batch number is not a partition: the tags stay the stream's.)"""
 
-    def __enter__(self) -> SyncWideCounter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -29,10 +30,14 @@ class SyncWideCounter(metrics.Counter):
         exc_val: BaseException | None,
         exc_tb: TracebackType | None,
     ) -> None:
-        """One batch is done; the count goes on."""
+        return None
 
     def with_context(self, value: Context | None) -> None:
-        """The batch number is not a partition: the tags stay the stream's."""
+        return None
+
+
+class SyncWideCounter(_SpansTheSync, metrics.Counter):
+    """A counter that batches share; :meth:`close` logs what is left at the end."""
 
     def close(self) -> None:
         if self.value:
@@ -55,27 +60,12 @@ class ThreadSafeSyncWideCounter(SyncWideCounter):
             super().close()
 
 
-class SyncWideTimer(metrics.Timer):
+class SyncWideTimer(_SpansTheSync, metrics.Timer):
     """A timer from the first batch to :meth:`close`."""
 
-    def __enter__(self) -> SyncWideTimer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        """One batch is done; the sync goes on."""
-
-    def with_context(self, value: Context | None) -> None:
-        """The batch number is not a partition: the tags stay the stream's."""
-
     def close(self, *, failed: bool) -> None:
-        self.tags[metrics.Tag.STATUS] = (
-            metrics.Status.FAILED if failed else metrics.Status.SUCCEEDED
-        )
+        status = metrics.Status.FAILED if failed else metrics.Status.SUCCEEDED
+        self.tags[metrics.Tag.STATUS] = status
         metrics.log(self.logger, metrics.Point("timer", self.metric, self.elapsed(), self.tags))
 
 
