@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -19,11 +20,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import trustme
 from requests.structures import CaseInsensitiveDict
 
 from tap_gong_flows.transport import KeepAliveTransport
@@ -675,6 +678,57 @@ def test_tls_failure_raises_ssl_error(
 
     with pytest.raises(requests.exceptions.SSLError):
         transport.send(post(f"https://127.0.0.1:{origin.port}/"), TIMEOUT)
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[RecordingServer, Path]]:
+    """The recording server behind TLS, with a certificate for 127.0.0.1 from a throwaway CA;
+    yields the server and the CA's bundle file."""
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate.configure_cert(context)
+    running = RecordingServer()
+    running.socket = context.wrap_socket(running.socket, server_side=True)
+    thread = threading.Thread(
+        target=running.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    yield running, bundle
+    running.shutdown()
+    running.server_close()
+    thread.join(TIMEOUT)
+
+
+def test_https_with_a_trusted_certificate_keeps_one_connection(
+    tls_server: tuple[RecordingServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, bundle = tls_server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    sending = KeepAliveTransport(requests.Session())
+    url = f"https://127.0.0.1:{running.server_address[1]}/echo"
+    try:
+        answers = [sending.send(post(url, b'{"n": 1}'), TIMEOUT) for _ in range(3)]
+    finally:
+        sending.close()
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].json()["body"] == '{"n": 1}'
+    assert len(set(running.ports())) == 1  # one TLS handshake for the three requests
+
+
+def test_https_with_an_unknown_authority_is_refused(
+    tls_server: tuple[RecordingServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, _bundle = tls_server
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    sending = KeepAliveTransport(requests.Session())  # certifi's authorities only
+    url = f"https://127.0.0.1:{running.server_address[1]}/echo"
+    with pytest.raises(requests.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
+        sending.send(post(url), TIMEOUT)
+    assert running.ports() == []  # nothing was sent over the unverified connection
 
 
 # Proxies
