@@ -14,6 +14,7 @@ proxies are rare for this tap and ``requests`` already handles them well.
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
 import select
@@ -21,6 +22,7 @@ import socket
 import ssl
 import threading
 import time
+import weakref
 import zlib
 from datetime import timedelta
 from functools import cached_property
@@ -40,6 +42,11 @@ class KeepAliveTransport:
         # requests that must go through one.
         self._session = session
         self._local = threading.local()
+        # Every connection made, whichever thread uses it, so that close() reaches those
+        # of worker threads that have ended too.
+        self._all: list[http.client.HTTPConnection] = []
+        self._all_lock = threading.Lock()
+        atexit.register(_close_if_alive, weakref.ref(self))
 
     def send(self, request: requests.PreparedRequest, timeout: float) -> requests.Response:
         url = urlsplit(str(request.url))
@@ -58,10 +65,12 @@ class KeepAliveTransport:
         return _response(request, status, reason, headers, body, time.perf_counter() - started)
 
     def close(self) -> None:
-        """Close this thread's connections (others close when their threads end)."""
-        for connection in self._connections().values():
+        """Close every connection, of every thread. Call it when no request is in flight;
+        a later request opens a new connection."""
+        with self._all_lock:
+            connections, self._all = self._all, []
+        for connection in connections:
             connection.close()
-        self._connections().clear()
 
     # Connections
 
@@ -94,6 +103,9 @@ class KeepAliveTransport:
             else:
                 connection = http.client.HTTPConnection(host, port, timeout=timeout)
             connections[key] = connection
+        if connection not in self._all:
+            with self._all_lock:
+                self._all.append(connection)
         connection.timeout = timeout
         try:
             connection.connect()
@@ -123,6 +135,12 @@ def ca_bundle() -> str:
     return (
         os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
     )
+
+
+def _close_if_alive(transport: weakref.ref[KeepAliveTransport]) -> None:
+    alive = transport()
+    if alive is not None:
+        alive.close()
 
 
 def _closed_by_peer(sock: socket.socket) -> bool:

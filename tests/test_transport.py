@@ -566,6 +566,23 @@ def test_each_thread_has_its_own_connection(
     assert ports["a"] != ports["b"]
 
 
+def test_close_reaches_connections_of_threads_that_have_ended(
+    server: RecordingServer, transport: KeepAliveTransport
+) -> None:
+    def ask() -> None:
+        transport.send(post(server.url("/echo")), TIMEOUT)
+
+    worker = threading.Thread(target=ask)
+    worker.start()
+    worker.join(TIMEOUT)
+    (connection,) = transport._all
+    assert connection.sock is not None  # kept alive after its thread ended
+    transport.close()
+    assert connection.sock is None
+    ask()  # and the transport still works, on a new connection
+    assert len(set(server.ports())) == 2
+
+
 def test_close_then_send_opens_a_new_connection(
     server: RecordingServer, transport: KeepAliveTransport
 ) -> None:

@@ -133,6 +133,7 @@ class ProspectsStream(PlainRecords, ActivatedAtEnd):
                     raise
         finally:
             tap.stopping.clear()  # the worker is done; the tap may sync again
+            tap.http_transport.close()  # its connection too (a later stream opens its own)
         self._finish()
 
     def _batches_in_order(
