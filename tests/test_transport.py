@@ -546,8 +546,6 @@ def test_each_thread_has_its_own_connection(
             results[name] = [together.status_code, again.status_code]
         except BaseException as exc:
             failures.append(exc)
-        finally:
-            transport.close()
 
     threads = [threading.Thread(target=work, args=(name,)) for name in ("a", "b")]
     for thread in threads:
