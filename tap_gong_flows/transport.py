@@ -126,7 +126,10 @@ class KeepAliveTransport:
 
     @cached_property
     def _tls_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=ca_bundle())
+        bundle = ca_bundle()
+        if os.path.isdir(bundle):  # a folder of hashed certificates, as requests allows
+            return ssl.create_default_context(capath=bundle)
+        return ssl.create_default_context(cafile=bundle)
 
 
 def ca_bundle() -> str:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import socket
 import ssl
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -731,6 +733,31 @@ def test_https_with_a_trusted_certificate_keeps_one_connection(
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert answers[0].json()["body"] == '{"n": 1}'
     assert len(set(running.ports())) == 1  # one TLS handshake for the three requests
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_https_with_a_folder_of_authorities(
+    tls_server: tuple[RecordingServer, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    running, bundle = tls_server
+    folder = tmp_path / "cas"
+    folder.mkdir()
+    # OpenSSL finds a certificate in a folder by the hash of its subject: <hash>.0
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject_hash", "-in", str(bundle)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    shutil.copy(bundle, folder / f"{subject_hash}.0")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(folder))
+    sending = KeepAliveTransport(requests.Session())
+    url = f"https://127.0.0.1:{running.server_address[1]}/echo"
+    try:
+        answer = sending.send(post(url), TIMEOUT)
+    finally:
+        sending.close()
+    assert answer.status_code == 200
 
 
 def test_https_with_an_unknown_authority_is_refused(
