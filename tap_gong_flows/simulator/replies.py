@@ -12,7 +12,7 @@ import msgspec
 
 _REQUEST_ID_ALPHABET = string.ascii_lowercase + string.digits
 REQUEST_ID_LENGTH = 19
-_REQUEST_ID_BITS = 98  # 36**19 is just above 2**98: every character stays uniform enough
+_REQUEST_ID_BITS = 98  # just under 36**19: all 19 characters come out (nearly) uniform
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
