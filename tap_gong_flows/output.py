@@ -46,14 +46,11 @@ class RecordBatchingWriter(MsgSpecWriter):
         return super().serialize_message(message)
 
     def write_message(self, message: Message) -> None:
-        line = self.format_message(message)
+        self._pending += self.format_message(message)
         if isinstance(message, RecordMessage):
-            self._pending += line
-            if len(self._pending) >= FLUSH_AT_BYTES:
-                self._write_pending(flush=False)
-            return
-        self._pending += line
-        self._write_pending(flush=True)
+            self._record_added()
+        else:
+            self._write_pending(flush=True)
 
     def write_record(
         self, stream: str, record: dict[str, Any], version: int | None, time_extracted: datetime
@@ -69,13 +66,16 @@ class RecordBatchingWriter(MsgSpecWriter):
         message["time_extracted"] = time_extracted
         _ENCODER.encode_into(message, self._pending, -1)
         self._pending += b"\n"
-        if len(self._pending) >= FLUSH_AT_BYTES:
-            self._write_pending(flush=False)
+        self._record_added()
 
     def flush(self) -> None:
         """Write out the RECORD lines still pending (a sync that ends early calls this)."""
         if self._pending:
             self._write_pending(flush=True)
+
+    def _record_added(self) -> None:
+        if len(self._pending) >= FLUSH_AT_BYTES:
+            self._write_pending(flush=False)
 
     def _write_pending(self, *, flush: bool) -> None:
         # stdout is looked up at each write: tests and the Airbyte wrapper swap it.
