@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tap_gong_flows.prospect_ids import (
@@ -195,3 +195,46 @@ def test_file_size_hint_without_check_counts_raw_lines(tmp_path: Path) -> None:
     table = tmp_path / "ids.csv"
     table.write_text("Id\n003A\n003B\n")
     assert ProspectIdFile(table).size_hint() == 2
+
+
+_FILE_LINES = st.lists(
+    st.one_of(
+        _ID_CORE,
+        _DECORATED_ID,
+        st.sampled_from(["", "   ", "# a comment", "#x", '""', "'", "a b", "é1", "x" * 256]),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(lines=_FILE_LINES, ending=st.sampled_from(["\n", "\r\n"]), last_newline=st.booleans())
+def test_quick_pass_over_plain_files_agrees_with_the_line_by_line_pass(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], ending: str, last_newline: bool
+) -> None:
+    text = ending.join(lines) + (ending if last_newline else "")
+    if not text.strip():
+        return  # an empty file is refused before either pass
+    path = tmp_path_factory.mktemp("ids") / "ids.txt"
+    path.write_bytes(text.encode("utf-8"))
+    source = ProspectIdFile(path)
+    quick = source._count_plain_lines()
+    try:
+        slow_error = None
+        slow = sum(1 for raw in source if normalize_prospect_id(raw) is not None)
+    except (ValueError, IdFileError) as error:
+        slow_error = error
+    if quick is not None:
+        assert slow_error is None
+        assert quick == slow
+
+
+def test_plain_files_take_the_quick_pass_across_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    # Over a megabyte, so lines straddle the blocks the quick pass reads; no final newline.
+    path.write_text("\n".join(f"00Q5g{k:013d}" for k in range(70_000)))
+    assert ProspectIdFile(path)._count_plain_lines() == 70_000
+    path.write_text("00Q1\n00Q2\n\n00Q3\n")  # a blank line: the line-by-line pass decides
+    assert ProspectIdFile(path)._count_plain_lines() is None
