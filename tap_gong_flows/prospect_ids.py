@@ -245,6 +245,11 @@ class ProspectIdFile:
 
     def size_hint(self) -> int | None:
         """IDs before de-duplication: exact after :meth:`check`, else counted on raw bytes."""
+        if self._line_count is None and not self.is_csv:
+            try:
+                self._line_count = self._count_plain_lines()
+            except OSError:
+                return None
         if self._line_count is None:
             try:
                 with self.path.open("rb") as handle:
