@@ -27,9 +27,7 @@ _INVISIBLE = "\ufeff\u200b"
 MAX_ID_LENGTH = 255
 _PLAIN_ID = re.compile(f"[!-~]{{1,{MAX_ID_LENGTH}}}")  # printable ASCII without spaces
 # Lines of plain IDs only: no quote or comment mark first, optional CR before the LF.
-_PLAIN_LINES = re.compile(
-    f"(?:[!$-&(-~][!-~]{{0,{MAX_ID_LENGTH - 1}}}\r?\n)*".encode("ascii")
-)
+_PLAIN_LINES = re.compile(f"(?:[!$-&(-~][!-~]{{0,{MAX_ID_LENGTH - 1}}}\r?\n)*".encode("ascii"))
 _PLAIN_BLOCK_BYTES = 1 << 20
 MAX_LINE_CHARS = 4096  # far beyond any ID: a longer line means this is not an ID list
 _DEDUPLICATION_CHUNK = 1000  # IDs cleaned and checked against those seen, per step
