@@ -233,7 +233,7 @@ def test_quick_pass_over_plain_files_agrees_with_the_line_by_line_pass(
 
 def test_plain_files_take_the_quick_pass_across_blocks(tmp_path: Path) -> None:
     path = tmp_path / "ids.txt"
-    # Over a megabyte, so lines straddle the blocks the quick pass reads; no final newline.
+    # 1.3 MB: lines straddle the 64 KiB blocks the quick pass reads; no final newline.
     path.write_text("\n".join(f"00Q5g{k:013d}" for k in range(70_000)))
     assert ProspectIdFile(path)._count_plain_lines() == 70_000
     path.write_text("00Q1\n00Q2\n\n00Q3\n")  # a blank line: the line-by-line pass decides
