@@ -653,18 +653,12 @@ class Benchmarks:
             f"process start → first request at the simulator (median of {n})",
             f"{_fmt(_median(first_request), '.2f', ' s')}{_spread(first_request, '.2f')}",
         )
-        any_record = [
-            None if r.child.first_record_any is None else r.child.first_record_any - r.child.started
-            for r in runs
-        ]
+        any_record = [_since_start(r.child, r.child.first_record_any) for r in runs]
         report.add(
             f"time to first RECORD line, any stream (median of {n})",
             f"{_fmt(_median(any_record), '.2f', ' s')}{_spread(any_record, '.2f')}",
         )
-        first = [
-            None if r.child.first_record is None else r.child.first_record - r.child.started
-            for r in runs
-        ]
+        first = [_since_start(r.child, r.child.first_record) for r in runs]
         report.add(
             f"time to first `{STREAM}` RECORD line (median of {n})",
             f"{_fmt(_median(first), '.2f', ' s')}{_spread(first, '.2f')}",
@@ -702,6 +696,10 @@ class Benchmarks:
             stats.sort_stats("tottime").print_stats(20)
             stats.sort_stats("cumulative").print_stats(r"singer_sdk|tap_gong_flows|benchmarks", 20)
         return out.getvalue()
+
+
+def _since_start(child: ChildResult, moment: float | None) -> float | None:
+    return None if moment is None else moment - child.started
 
 
 def _package_version(name: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import redirect_stdout
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,23 @@ def asked_ids(simulator: GongSimulator) -> list[list[str]]:
         for entry in simulator.request_log
         if entry.status == 200 and isinstance(entry.body, dict) and "crmProspectsIds" in entry.body
     ]
+
+
+@contextmanager
+def simulator_cli(*args: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``python -m tap_gong_flows.simulator`` with ``args``, once it has announced itself:
+    the process and its first stdout line. It is killed afterwards if still running."""
+    command = [sys.executable, "-m", "tap_gong_flows.simulator", *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 10)
+        assert ready, "the simulator did not announce itself within 10 s"
+        yield process, process.stdout.readline()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -9,7 +9,6 @@ import itertools
 import json
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -33,6 +32,8 @@ from tap_gong_flows.simulator import (
 )
 from tap_gong_flows.simulator.data import FINISHED_STATUSES, OPEN_STATUSES
 from tap_gong_flows.simulator.limits import RequestLimiter
+
+from .conftest import simulator_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROSPECTS_PATH = "/v2/flows/prospects"
@@ -588,24 +589,14 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
 
 
 def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
-    ids_file = tmp_path / "ids.txt"
-    command = [
-        sys.executable, "-m", "tap_gong_flows.simulator",
-        "--prospects", "25", "--seed", "7", "--write-ids", str(ids_file),
+    args = (
+        "--prospects", "25", "--seed", "7", "--write-ids", str(tmp_path / "ids.txt"),
         "--access-token", "cli-token",
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 10)
-        assert ready, "the simulator did not announce itself within 10 s"
-        line = process.stdout.readline()
+    )  # fmt: skip
+    with simulator_cli(*args, cwd=tmp_path) as (process, line):
         match = re.fullmatch(r"Gong API simulator listening on (http://127\.0\.0\.1:\d+)\n", line)
         assert match, line
-        assert ids_file.read_text().splitlines() == ALL_IDS[:25]
+        assert (tmp_path / "ids.txt").read_text().splitlines() == ALL_IDS[:25]
         response = requests.post(
             match.group(1) + PROSPECTS_PATH,
             json={"crmProspectsIds": ALL_IDS[:25]},
@@ -618,10 +609,6 @@ def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
         assert process.returncode == 0
         assert remaining_stdout == ""
         assert "Traceback" not in stderr
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_cli_refuses_non_loopback_hosts() -> None:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import collections
-import os
 import re
-import select
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -34,7 +30,8 @@ from tap_gong_flows.simulator import (
 )
 from tap_gong_flows.simulator.catalog import OWNERS
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from .conftest import simulator_cli
+
 BASIC_AUTH = ("sim-access-key", "sim-access-key-secret")
 REQUEST_ID = re.compile(r"^[a-z0-9]{19}$")
 NUMERIC_ID = re.compile(r"^[1-9]\d{14,19}$")
@@ -797,29 +794,15 @@ def test_second_sync_sees_finished_instances() -> None:
 
 
 def test_cli_takes_users_and_page_size(tmp_path: Path) -> None:
-    command = [
-        sys.executable, "-m", "tap_gong_flows.simulator",
-        "--prospects", "20", "--users", "10", "--page-size", "4", "--no-rate-limit",
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 10)
-        assert ready, "the simulator did not announce itself within 10 s"
-        url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+    args = ("--prospects", "20", "--users", "10", "--page-size", "4", "--no-rate-limit")
+    with simulator_cli(*args, cwd=tmp_path) as (process, line):
+        url = line.strip().rsplit(" ", 1)[-1]
         response = requests.get(url + USERS_PATH, auth=BASIC_AUTH, timeout=5)
         records = response.json()["records"]
         assert (records["totalRecords"], records["currentPageSize"]) == (10, 4)
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=5)
         assert process.returncode == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def test_dates_everywhere_carry_an_offset() -> None:
