@@ -1,292 +1,116 @@
-"""The base Gong stream: authentication, pacing, retries and error mapping for every endpoint."""
+"""The base of every Gong stream: the services it is handed, and how a sync warms up.
+
+Streams do not send HTTP themselves. The tap builds one :class:`StreamServices` per sync
+(the request engine, Gong's endpoints over it, the shared directory) and hands it to
+every stream at construction.
+"""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-import backoff
-import msgspec
-import requests
-from requests.structures import CaseInsensitiveDict
-from singer_sdk.pagination import BaseAPIPaginator
-from singer_sdk.streams import RESTStream
+from singer_sdk import Stream, Tap
 
-from tap_gong_flows import __version__
-from tap_gong_flows.auth import GongAuth
-from tap_gong_flows.errors import (
-    GongAPIError,
-    GongDailyLimitError,
-    GongError,
-    GongRequestFailed,
-    GongSyncStopped,
-    GongTransientError,
-    describe_http_error,
-)
-from tap_gong_flows.pacing import RequestPacer
-from tap_gong_flows.retries import parse_retry_after, retry_waits
-from tap_gong_flows.settings import DEFAULT_API_URL, normalized_api_url
-
-if TYPE_CHECKING:
-    from singer_sdk.helpers.types import Context
-
-    from tap_gong_flows.tap import TapGongFlows
-
-RequestFunc = Callable[[requests.PreparedRequest, "Context | None"], requests.Response]
-
-# Failures worth another attempt; everything else ends the sync at once.
-RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
-    GongTransientError,
-    ConnectionResetError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-_PAYLOAD_ATTR = "_gong_payload"
-_JSON = msgspec.json
+from tap_gong_flows.directory import EngageDirectory
+from tap_gong_flows.engine import RequestEngine
+from tap_gong_flows.gong_api import EngageApi
 
 
-def response_payload(response: requests.Response) -> dict[str, Any]:
-    """The JSON object of a response that :meth:`GongStream.validate_response` accepted."""
-    return cast(dict[str, Any], getattr(response, _PAYLOAD_ATTR))
+class SyncOrder:
+    """The streams in the order the SDK syncs them, so each can warm up the next.
 
-
-def _describe_failure(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, GongTransientError) else f"{type(exc).__name__}: {text}"
-
-
-class GongStream(RESTStream[Any]):
-    """One Gong endpoint. Owns how requests are sent; subclasses say what to ask and keep."""
-
-    allow_redirects = False  # a redirect would carry our Authorization header elsewhere
-    retry_base_seconds = 1.0  # first exponential backoff step; tests shorten it
-    retry_max_seconds = 60.0
-
-    @property
-    def gong_tap(self) -> TapGongFlows:
-        return cast("TapGongFlows", self._tap)
-
-    @property
-    def url_base(self) -> str:
-        return normalized_api_url(self.config.get("api_url") or DEFAULT_API_URL)
-
-    @property
-    def authenticator(self) -> GongAuth:
-        return self.gong_tap.auth
-
-    @property
-    def requests_session(self) -> requests.Session:
-        # One session for the whole tap: a kept-alive connection serves every stream.
-        return self.gong_tap.http_session
-
-    @property
-    def user_agent(self) -> str:
-        return f"tap-gong-flows/{__version__}"
-
-    @property
-    def http_headers(self) -> dict[str, str]:
-        return {"Accept": "application/json", "User-Agent": self.user_agent}
-
-    @cached_property
-    def _post_headers(self) -> dict[str, str]:
-        return {
-            **self.http_headers,
-            "Content-Type": "application/json",
-            "Accept-Encoding": "gzip, deflate",
-        }
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]  # requests takes fractions
-        return float(self.config.get("request_timeout_seconds", 60))
-
-    @property
-    def pacer(self) -> RequestPacer:
-        return self.gong_tap.pacer
-
-    def get_new_paginator(self) -> BaseAPIPaginator[Any] | None:
-        return None
-
-    def post_json(
-        self, body: dict[str, Any], context: Context | None = None, *, about: str | None = None
-    ) -> requests.Response:
-        """One paced, retried POST of ``body`` to this stream's path, counted in the metrics.
-
-        ``about`` says what was asked (which batch, which user); a failure carries it.
-        """
-        send = self._retrying_request
-        # Built by hand: requests' prepare_request (merging session settings, parsing the
-        # URL again) costs more than sending the request does.
-        prepared = requests.PreparedRequest()
-        prepared.method = "POST"
-        prepared.url = self.get_url(None)
-        prepared.body = _JSON.encode(body)
-        prepared.headers = CaseInsensitiveDict(self._post_headers)
-        prepared.headers["Content-Length"] = str(len(prepared.body))
-        with self.get_http_request_counter() as counter:
-            try:
-                response = send(prepared, context)
-            except GongError as exc:
-                if about:
-                    exc.with_context(about)
-                raise
-            counter.increment()
-        return response
-
-    # Sending
-
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        if self.gong_tap.stopping.is_set():
-            raise GongSyncStopped(f"{prepared_request.method} {self.path} not sent: sync stopping")
-        self.gong_tap.budget.spend(f"{prepared_request.method} {self.path}")
-        self.pacer.wait()
-        request = self.authenticator(prepared_request)
-        response = self.gong_tap.http_transport.send(request, timeout=self.timeout)
-        self._write_request_duration_log(
-            endpoint=self.path, response=response, context=context, extra_tags=None
-        )
-        self.validate_response(response)
-        return response
-
-    @cached_property
-    def _retrying_request(self) -> RequestFunc:
-        """:meth:`_request` with the retry rules, built once per stream."""
-        return self.request_decorator(self._request)
-
-    @property
-    def max_tries(self) -> int:
-        return int(self.config.get("max_retries", 6)) + 1
-
-    def request_decorator(self, func: RequestFunc) -> RequestFunc:
-        retrying = backoff.on_exception(
-            retry_waits,
-            RETRYABLE_EXCEPTIONS,
-            max_tries=self.max_tries,
-            jitter=None,  # retry_waits adds its own, and none to Retry-After
-            on_backoff=self._log_retry,
-            logger=None,
-            base_seconds=self.retry_base_seconds,
-            max_seconds=self.retry_max_seconds,
-        )(func)
-
-        @functools.wraps(func)
-        def send(prepared: requests.PreparedRequest, context: Context | None) -> requests.Response:
-            try:
-                return retrying(prepared, context)
-            except RETRYABLE_EXCEPTIONS as exc:
-                raise GongRequestFailed(
-                    f"{prepared.method} {self.path} failed after {self.max_tries} attempts; "
-                    f"last error: {_describe_failure(exc)}"
-                ) from exc
-
-        return send
-
-    def _log_retry(self, details: Any) -> None:
-        exc = details.get("exception")
-        if self.gong_tap.stopping.is_set():
-            # Raised here, before backoff sleeps: a request sent ahead stops retrying at once.
-            raise GongSyncStopped(f"{self.path}: retry given up, sync stopping") from exc
-        self.gong_tap.http_stats.retries += 1
-        self.logger.warning(
-            "Retrying %s in %.1f s (attempt %d of %d): %s",
-            self.path,
-            details.get("wait", 0.0),
-            details.get("tries", 0) + 1,
-            self.max_tries,
-            _describe_failure(exc) if exc else "unknown failure",
-        )
-
-    # Answers
-
-    def validate_response(self, response: requests.Response) -> None:
-        status = response.status_code
-        if status == 429:
-            self.gong_tap.http_stats.rate_limited += 1
-            self._raise_rate_limited(response)
-        if status >= 500 or status == 408:
-            raise GongTransientError(describe_http_error(response), response)
-        if 300 <= status < 400:
-            raise GongAPIError(
-                f"{describe_http_error(response)}: Gong redirected to "
-                f"{response.headers.get('Location', '?')}; check api_url",
-                status,
-            )
-        if status >= 400:
-            hint = " Check the credentials and their scopes." if status in (401, 403) else ""
-            raise GongAPIError(describe_http_error(response) + hint, status)
-        try:
-            payload = _JSON.decode(response.content)
-        except msgspec.DecodeError:
-            raise GongTransientError(
-                f"{describe_http_error(response)} with a body that is not valid JSON", response
-            ) from None
-        if not isinstance(payload, dict):
-            raise GongTransientError(
-                f"{describe_http_error(response)} with JSON that is not an object", response
-            )
-        setattr(response, _PAYLOAD_ATTR, payload)
-
-    def _raise_rate_limited(self, response: requests.Response) -> None:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        limit = float(self.config.get("max_retry_after_seconds", 300))
-        message = describe_http_error(response)
-        if retry_after is not None and retry_after > limit:
-            raise GongDailyLimitError(
-                f"{message}: Gong asks to wait {retry_after:.0f} s, more than "
-                f"max_retry_after_seconds ({limit:g} s). The company's daily limit of "
-                f"10,000 API calls is most likely used up (it is shared with every other "
-                f"Gong integration). Retry in {retry_after / 3600:.1f} h, or raise "
-                f"max_retry_after_seconds to let the tap wait.",
-                429,
-            )
-        raise GongTransientError(message, response, retry_after=retry_after)
-
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        raise NotImplementedError
-
-
-class GongCursorPaginator(BaseAPIPaginator[str | None]):
-    """Gong's paging: ``records.cursor`` in the answer, absent on the last page."""
+    When a stream starts, the next selected stream is asked to send its first requests
+    (:meth:`GongStream.warm`): they run while this one finishes, and the pace never
+    waits for the last answer of one stream before the next stream asks anything.
+    """
 
     def __init__(self) -> None:
-        super().__init__(None)
+        self.streams: list[GongStream] = []
 
-    def get_next(self, response: requests.Response) -> str | None:
-        records = response_payload(response).get("records")
-        cursor = records.get("cursor") if isinstance(records, dict) else None
-        return str(cursor) if cursor else None
+    def follow(self, streams: list[GongStream]) -> None:
+        """The tap's streams; they are synced in the order of their names, as the SDK's
+        ``load_streams`` sorts them."""
+        self.streams = sorted(streams, key=lambda stream: stream.name)
+
+    def _next_after(self, stream: GongStream) -> GongStream | None:
+        if stream not in self.streams:
+            return None
+        for later in self.streams[self.streams.index(stream) + 1 :]:
+            if later.parent_stream_type is not None:
+                continue  # synced by its parent, which warms it
+            if later.selected or later.has_selected_descendents:
+                return later
+        return None
+
+    def started(self, stream: GongStream) -> None:
+        later = self._next_after(stream)
+        if later is not None:
+            later.warm()
+
+    def ended(self, stream: GongStream, *, failed: bool) -> None:
+        """The last stream, or a failing one, ends the engine's work for this sync."""
+        if failed or self._next_after(stream) is None:
+            stream.engine.close()
 
 
-class PagedGongStream(GongStream):
-    """A GET endpoint that pages with ``cursor``; its items sit under ``records_key``."""
+class StreamServices:
+    """What every stream of one sync shares, each built on first use (``--about`` and
+    ``--discover`` build streams from a config that may not be complete)."""
 
-    records_key: str
+    def __init__(
+        self, build_engine: Callable[[], RequestEngine], *, workspace_id: str | None
+    ) -> None:
+        self._build_engine = build_engine
+        self._workspace_id = workspace_id
+        self.order = SyncOrder()
 
-    def query_params(self, context: Context | None) -> dict[str, Any]:
-        """The endpoint's own query parameters (the cursor is added for later pages)."""
-        return {}
+    @cached_property
+    def engine(self) -> RequestEngine:
+        return self._build_engine()
 
-    def get_new_paginator(self) -> GongCursorPaginator:
-        return GongCursorPaginator()
+    @cached_property
+    def api(self) -> EngageApi:
+        return EngageApi(self.engine, workspace_id=self._workspace_id)
 
-    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
-        params = {k: v for k, v in self.query_params(context).items() if v is not None}
-        if next_page_token:
-            params["cursor"] = next_page_token
-        return params
+    @cached_property
+    def directory(self) -> EngageDirectory:
+        return EngageDirectory(self.api, self.engine)
 
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        items = response_payload(response).get(self.records_key)
-        if items is None:
-            return []
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise GongError(
-                f"GET {self.path} answered {self.records_key} that is not a list of objects"
-            )
-        return items
+
+class GongStream(Stream):
+    """A Gong Engage stream: asks the engine's endpoints, never the tap, for its records."""
+
+    def __init__(self, tap: Tap, services: StreamServices, **kwargs: Any) -> None:
+        self.services = services
+        super().__init__(tap, **kwargs)
+
+    @property
+    def engine(self) -> RequestEngine:
+        return self.services.engine
+
+    @property
+    def api(self) -> EngageApi:
+        return self.services.api
+
+    @property
+    def directory(self) -> EngageDirectory:
+        return self.services.directory
+
+    def warm(self) -> None:
+        """Start this stream's first requests before its own sync begins (none by default)."""
+
+    @contextmanager
+    def syncing(self) -> Iterator[None]:
+        """Around the records of :meth:`get_records`, once its own first requests are
+        sent: warms the stream after this one, and closes the engine after the last."""
+        order = self.services.order
+        order.started(self)
+        try:
+            yield
+        except BaseException:
+            order.ended(self, failed=True)
+            raise
+        order.ended(self, failed=False)

@@ -89,7 +89,8 @@ class GongTransientError(RetriableAPIError):
     """A failure worth retrying: 429, 5xx, or a 200 whose body is not usable JSON.
 
     ``retry_after`` is Gong's Retry-After in seconds when it sent one; the retry then
-    waits exactly that long.
+    waits exactly that long. ``rate_limited`` marks a 429: its wait holds back every
+    request, not only this one.
     """
 
     def __init__(
@@ -97,9 +98,12 @@ class GongTransientError(RetriableAPIError):
         message: str,
         response: requests.Response | None = None,
         retry_after: float | None = None,
+        *,
+        rate_limited: bool = False,
     ) -> None:
         super().__init__(message, response)
         self.retry_after = retry_after
+        self.rate_limited = rate_limited
 
 
 class GongRequestFailed(GongError):

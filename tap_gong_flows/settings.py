@@ -177,6 +177,17 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "max_requests_in_flight",
+        th.IntegerType(minimum=1),
+        default=24,
+        title="Max requests in flight",
+        description=(
+            "The most requests sent side by side. The tap keeps as many in flight as "
+            "max_requests_per_second needs at Gong's measured answer time (rate x answer "
+            "time, plus a margin), up to this cap. Request starts stay paced either way."
+        ),
+    ),
+    th.Property(
         "max_retry_after_seconds",
         th.NumberType(minimum=0),
         default=300,
@@ -206,6 +217,15 @@ SETTINGS = th.PropertiesList(
 )
 
 SETTINGS_SCHEMA: dict[str, Any] = SETTINGS.to_dict()
+
+
+def setting_value(config: Mapping[str, Any], name: str) -> Any:
+    """A setting's value, or its default from the schema above (defaults live only there)."""
+    value = config.get(name)
+    if value is None:
+        return SETTINGS_SCHEMA["properties"][name].get("default")
+    return value
+
 
 _JSON_TYPE_WORDS = {
     "string": "a string",

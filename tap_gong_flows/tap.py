@@ -5,12 +5,9 @@ from __future__ import annotations
 import copy
 import logging
 import sys
-import threading
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import requests
 from singer_sdk import Stream, Tap
 from singer_sdk.configuration._dict_config import parse_environment_config
 from singer_sdk.exceptions import ConfigValidationError
@@ -18,10 +15,10 @@ from singer_sdk.helpers._classproperty import classproperty
 
 from tap_gong_flows import redaction
 from tap_gong_flows.auth import GongAuth
-from tap_gong_flows.directory import EngageDirectory
+from tap_gong_flows.client import GongStream, StreamServices
+from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
 from tap_gong_flows.output import RecordBatchingWriter
-from tap_gong_flows.pacing import RequestBudget, RequestPacer
 from tap_gong_flows.prospect_ids import (
     ConfigIds,
     ProspectIdFile,
@@ -30,11 +27,9 @@ from tap_gong_flows.prospect_ids import (
     SqlQueryIds,
 )
 from tap_gong_flows.settings import (
-    DEFAULT_API_URL,
     SETTINGS_SCHEMA,
     check_settings,
     credential_problems,
-    normalized_api_url,
     secret_values,
     unknown_settings,
 )
@@ -47,28 +42,18 @@ from tap_gong_flows.streams import (
     TasksStream,
     UsersStream,
 )
+from tap_gong_flows.streams.batches import BatchHandoff
 from tap_gong_flows.streams.tasks import TaskProspectIds
-from tap_gong_flows.transport import KeepAliveTransport, ca_bundle
 
-# Sync order: the directory streams first (cheap, and they warm the shared directory).
-STREAM_TYPES: tuple[type[Stream], ...] = (
+# The streams the Engage directory feeds. (The SDK syncs streams in the order of their
+# names, whatever the order here; see SyncOrder.)
+DIRECTORY_STREAMS: tuple[type[GongStream], ...] = (
     UsersStream,
     FlowFoldersStream,
     FlowsStream,
     FlowStepsStream,
     TasksStream,
-    ProspectsStream,
-    AssignedFlowsStream,
 )
-
-
-@dataclass
-class HttpStats:
-    """What the sync cost, for progress lines and the final summary."""
-
-    retries: int = 0
-    rate_limited: int = 0
-    records: int = 0
 
 
 def _numeric_from_env(value: str, integer: bool) -> Any:
@@ -154,7 +139,22 @@ class TapGongFlows(Tap):
             )
 
     def discover_streams(self) -> list[Stream]:
-        return [stream_type(self) for stream_type in STREAM_TYPES]
+        services = self.services
+        handoff = BatchHandoff()
+        streams: list[GongStream] = [
+            stream_type(self, services) for stream_type in DIRECTORY_STREAMS
+        ]
+        streams.append(
+            ProspectsStream(
+                self,
+                services,
+                handoff=handoff,
+                id_sources=self.prospect_id_sources,
+            )
+        )
+        streams.append(AssignedFlowsStream(self, services, handoff=handoff))
+        services.order.follow(streams)
+        return list(streams)
 
     # Shared by every stream of one sync.
 
@@ -163,41 +163,13 @@ class TapGongFlows(Tap):
         return GongAuth.from_config(self.config)
 
     @cached_property
-    def http_session(self) -> requests.Session:
-        session = requests.Session()
-        # requests reads the proxy variables from the environment on every request; read
-        # them once for the API URL and stop looking (a measurable share of each request).
-        api_url = normalized_api_url(self.config.get("api_url") or DEFAULT_API_URL)
-        session.proxies.update(requests.utils.get_environ_proxies(api_url))
-        session.trust_env = False
-        session.verify = ca_bundle()  # what trust_env would have read, and the transport uses
-        return session
+    def engine(self) -> RequestEngine:
+        return RequestEngine(EngineSettings.from_config(self.config), self.auth, logger=self.logger)
 
     @cached_property
-    def http_transport(self) -> KeepAliveTransport:
-        return KeepAliveTransport(self.http_session)
-
-    @cached_property
-    def pacer(self) -> RequestPacer:
-        return RequestPacer(float(self.config["max_requests_per_second"]))
-
-    @cached_property
-    def http_stats(self) -> HttpStats:
-        return HttpStats()
-
-    @cached_property
-    def stopping(self) -> threading.Event:
-        """Set when the sync is failing: requests still in flight on other threads give up."""
-        return threading.Event()
-
-    @cached_property
-    def budget(self) -> RequestBudget:
-        limit = self.config.get("max_requests_per_sync")
-        return RequestBudget(None if limit is None else int(limit))
-
-    @cached_property
-    def directory(self) -> EngageDirectory:
-        return EngageDirectory(self)
+    def services(self) -> StreamServices:
+        workspace_id = self.config.get("workspace_id") or None
+        return StreamServices(lambda: self.engine, workspace_id=workspace_id)
 
     def prospect_id_sources(self) -> list[ProspectIdSource]:
         sources: list[ProspectIdSource] = []
@@ -218,7 +190,8 @@ class TapGongFlows(Tap):
                 )
             )
         if self.config.get("crm_prospect_ids_from_tasks"):
-            sources.append(TaskProspectIds(self))
+            services = self.services
+            sources.append(TaskProspectIds(services.api, services.directory, services.engine))
         return sources
 
     @classmethod

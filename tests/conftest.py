@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tap_gong_flows.client import GongStream
+from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.simulator import FaultPlan, GongDataset, GongSimulator
 from tap_gong_flows.tap import TapGongFlows
 
@@ -99,8 +99,8 @@ def _clean_shared_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Exponential backoff steps of milliseconds; Retry-After waits stay exact."""
-    monkeypatch.setattr(GongStream, "retry_base_seconds", 0.01)
-    monkeypatch.setattr(GongStream, "retry_max_seconds", 0.05)
+    monkeypatch.setattr(RequestEngine, "retry_base_seconds", 0.01)
+    monkeypatch.setattr(RequestEngine, "retry_max_seconds", 0.05)
 
 
 PROSPECT_STREAMS = ("prospects", "assigned_flows")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tap_gong_flows.progress import SyncProgress
 from tap_gong_flows.prospect_ids import ConfigIds, SeenIds, unique_prospect_ids
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
-from tap_gong_flows.streams.prospects import RESUME_KEY
+from tap_gong_flows.streams.assigned_flows import RESUME_KEY
 
 from .conftest import (
     SyncOutput,

@@ -97,8 +97,8 @@ def run(argv: Sequence[str], stdout: TextIO) -> int:
 
 
 def _check(output: MessageOutput, config_path: str) -> int:
-    """One ``GET /v2/users`` (first page) through the tap's own stream: its pacing, retries
-    and error mapping. Settings that the tap refuses are a FAILED status too."""
+    """One ``GET /v2/users`` (first page) through the tap's request engine: its pacing,
+    retries and error mapping. Settings that the tap refuses are a FAILED status too."""
     try:
         config = _read_config(config_path)
         discovered = _discovery_tap(config, quiet=True)
@@ -110,9 +110,10 @@ def _check(output: MessageOutput, config_path: str) -> int:
         for source in sources:
             if isinstance(source, SqlQueryIds):
                 source.probe()  # the database and the query, before any Gong request
-        users = tap.streams[UsersStream.name]
-        assert isinstance(users, UsersStream)
-        first = next(iter(users.request_records(None)), None)
+        try:
+            first = next(tap.services.api.users(), None)  # the first page is enough
+        finally:
+            tap.engine.close()
     except (InputError, ConfigValidationError, GongError) as exc:
         output.emit(connection_status_message(False, _describe(exc)))
         return 0

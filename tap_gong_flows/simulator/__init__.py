@@ -15,6 +15,7 @@ Paths served: see :mod:`.routes`. The dataset's helper methods (``users()``,
 from .data import FINISHED_STATUSES, OPEN_STATUSES, GongDataset, parse_prospect_index, prospect_id
 from .engage_api import MAX_FLOW_IDS_PER_STEPS_REQUEST
 from .faults import Fault, FaultPlan
+from .latency import AnswerDelay
 from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE
 from .people import DEFAULT_USER_COUNT, INSTANCE_OWNER_COUNT
 from .routes import (
@@ -41,6 +42,7 @@ __all__ = [
     "STEPS_PATH",
     "TASKS_PATH",
     "USERS_PATH",
+    "AnswerDelay",
     "Fault",
     "FaultPlan",
     "GongDataset",

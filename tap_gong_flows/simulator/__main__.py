@@ -14,6 +14,7 @@ from types import FrameType
 
 from .data import GongDataset
 from .faults import FaultPlan
+from .latency import DEFAULT_CAP_FACTOR, DEFAULT_SIGMA, AnswerDelay
 from .paging import DEFAULT_PAGE_SIZE
 from .people import DEFAULT_USER_COUNT
 from .server import GongSimulator
@@ -79,6 +80,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--fault-seed", type=int, default=None, help="seed for random faults")
     parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help=(
+            "median answer time; answers vary around it (lognormal, "
+            f"sigma {DEFAULT_SIGMA}, at most {DEFAULT_CAP_FACTOR:g}x the median)"
+        ),
+    )
+    parser.add_argument("--latency-seed", type=int, default=0, help="seed for the answer times")
+    parser.add_argument(
         "--write-ids",
         type=Path,
         default=None,
@@ -132,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             max_ids_per_request=args.max_ids_per_request,
             page_size=args.page_size,
             verbose=args.verbose,
+            latency=AnswerDelay(args.latency, seed=args.latency_seed) if args.latency else None,
         )
     except ValueError as problem:
         parser.error(str(problem))

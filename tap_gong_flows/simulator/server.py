@@ -15,6 +15,7 @@ from .data import GongDataset
 from .fault_replies import fault_reply
 from .faults import FaultPlan
 from .http_handler import SimulatorHTTPServer
+from .latency import AnswerDelay
 from .limits import RequestLimiter
 from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE, CursorBook
 from .replies import Answer, Reply, error_reply, json_reply
@@ -29,7 +30,8 @@ class RequestLogEntry:
     ``arrived`` is a ``time.monotonic()`` reading; ``status`` is None when the
     connection was closed without an answer; ``body`` is the parsed JSON body (None if
     absent or not JSON); ``auth_scheme`` is the lowercase scheme the client used;
-    ``fault`` names the injected fault kind, if any.
+    ``fault`` names the injected fault kind, if any; ``answered`` is the
+    ``time.monotonic()`` reading when the answer was ready to send (after any latency).
     """
 
     arrived: float
@@ -39,6 +41,7 @@ class RequestLogEntry:
     body: Any
     auth_scheme: str | None
     fault: str | None = None
+    answered: float = 0.0
 
 
 class GongSimulator:
@@ -49,7 +52,8 @@ class GongSimulator:
     ``page_size`` is the number of items per page of the cursor-paged endpoints (users,
     flows, folders); ``cursor_ttl_seconds`` is how long their cursors stay valid.
     ``max_ids_per_request`` caps the IDs of a prospects request (the steps endpoint has
-    its own fixed cap of 20 flow IDs).
+    its own fixed cap of 20 flow IDs). ``latency`` delays every answer like a network
+    and a busy server would (none by default).
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class GongSimulator:
         page_size: int = DEFAULT_PAGE_SIZE,
         cursor_ttl_seconds: float | None = DEFAULT_CURSOR_TTL_SECONDS,
         verbose: bool = False,
+        latency: AnswerDelay | None = None,
     ) -> None:
         if max_ids_per_request is not None and max_ids_per_request < 1:
             raise ValueError(f"max_ids_per_request must be at least 1: {max_ids_per_request}")
@@ -79,6 +84,7 @@ class GongSimulator:
         self.faults = faults if faults is not None else FaultPlan()
         self.max_ids_per_request = max_ids_per_request
         self.verbose = verbose
+        self.latency = latency
         self._limiter = RequestLimiter(rate_limit_per_second, daily_limit)
         self._routes = build_routes(
             dataset,
@@ -166,6 +172,18 @@ class GongSimulator:
         with self._log_lock:
             self._log.clear()
 
+    def most_in_flight(self) -> int:
+        """The most requests the simulator was answering at one moment, from its log."""
+        events = sorted(
+            [(entry.arrived, 1) for entry in self.request_log]
+            + [(entry.answered, -1) for entry in self.request_log]
+        )
+        most = current = 0
+        for _moment, change in events:
+            current += change
+            most = max(most, current)
+        return most
+
     def reset_limits(self) -> None:
         """Forget the requests counted against the per-second and daily quotas."""
         self._limiter.reset()
@@ -196,6 +214,8 @@ class GongSimulator:
             if fault is not None:
                 time.sleep(fault.delay_seconds)
             reply = self._normal_reply(request, auth)
+        if self.latency is not None:
+            time.sleep(self.latency.draw())
         entry = RequestLogEntry(
             arrived,
             method,
@@ -204,6 +224,7 @@ class GongSimulator:
             loggable(parsed),
             auth.scheme,
             None if fault is None else fault.kind,
+            time.monotonic(),
         )
         with self._log_lock:
             self._log.append(entry)

@@ -5,32 +5,33 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-import requests
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_gong_flows.client import GongStream, response_payload
-from tap_gong_flows.errors import GongError
+from tap_gong_flows.client import GongStream
+from tap_gong_flows.gong_api import ASSIGNED_FLOWS_PATH
 from tap_gong_flows.instance_set import decode_instance_ids, encode_instance_ids
 from tap_gong_flows.prospect_ids import SeenIds, batched
 from tap_gong_flows.schemas import ASSIGNED_FLOW
+from tap_gong_flows.streams.batches import BatchHandoff, ProspectBatch, Record
 from tap_gong_flows.streams.plain_records import PlainRecords
-from tap_gong_flows.streams.prospects import (
-    FINISHED_LOOKUP,
-    RESUME_KEY,
-    ProspectBatch,
-    ProspectsStream,
-)
+from tap_gong_flows.streams.prospects import BATCH_KEY, ProspectsStream
 from tap_gong_flows.streams.sync_metrics import SyncWideMetrics
 from tap_gong_flows.streams.versioning import ActivatedAtEnd
 
 if TYPE_CHECKING:
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
+    from tap_gong_flows.client import StreamServices
 
+# Where the state keeps how many distinct prospects this sync has finished, mid-sync.
+RESUME_KEY = "prospects_done"
 # Where the state keeps the instances that were open at the end of the last sync.
 OPEN_INSTANCES_KEY = "open_instances"
+# The context that asks for the outcomes of instances that left the open list.
+FINISHED_LOOKUP = "finished_lookup"
 # Outcomes: an instance in one of these is done. Any other status (including one Gong adds
 # later) keeps the instance on the open list, so its outcome is still looked up later.
 FINISHED_STATUSES = frozenset({"FinishedNoReply", "FinishedResponse", "Finished"})
@@ -38,22 +39,16 @@ INSTANCE_IDS_PER_REQUEST = 100
 STATE_INTERVAL_SECONDS = 30.0
 
 
-def _batch_label(batch: ProspectBatch) -> str:
-    return (
-        f"batch {batch.number}: prospect IDs #{batch.first_position}-#{batch.last_position} "
-        f"of the sync, first {batch.ids[0]!r}"
-    )
-
-
-class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAtEnd):
+class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStream):
     """``POST /v2/flows/prospects`` for each batch of prospect IDs.
 
     Asked by CRM ID, Gong returns only open flow instances (Pending, Running, Paused).
+    The parent, ``prospects``, cuts the batches; this stream says what to ask for each
+    (on an engine worker) and writes the answers, one batch at a time, in batch order.
     """
 
     name = "assigned_flows"
-    path = "/v2/flows/prospects"
-    http_method = "POST"
+    path = ASSIGNED_FLOWS_PATH  # the endpoint tag of its request metrics
     primary_keys = ("flowInstanceId",)
     replication_key = None
     schema = ASSIGNED_FLOW.to_dict()
@@ -64,48 +59,67 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAt
     # job, dropping fields the schema does not know, is done in _records_for.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, tap: Tap, services: StreamServices, *, handoff: BatchHandoff, **kwargs: Any
+    ) -> None:
+        super().__init__(tap, services, **kwargs)
         self.state_partitioning_keys = []  # one state for the stream, not one per batch
         self._known_fields = frozenset(self.schema["properties"])
         self._unknown_fields_seen: set[str] = set()
         self._schema_written = False
         self._open_now: SeenIds | None = None  # instances seen open this sync, when tracking
         self._position_saved_at = 0.0
+        self.handoff = handoff
+        handoff.ask = self._ask
+        handoff.resume_position = self._resume_position
+        handoff.sync_finished = self._sync_finished
 
     @property
     def tracks_finished_flows(self) -> bool:
         return bool(self.config.get("track_finished_flows"))
 
-    @property
-    def prospects(self) -> ProspectsStream:
-        return cast(ProspectsStream, self.gong_tap.streams[ProspectsStream.name])
+    def _ask(self, batch: ProspectBatch) -> list[Record]:
+        """One batch's request (run on an engine worker, side by side with others)."""
+        return self.api.assigned_flows({"crmProspectsIds": list(batch.ids)}, about=batch.label())
+
+    def _resume_position(self) -> int:
+        return int(self.stream_state.get(RESUME_KEY, 0))
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
         if context is None:
             raise RuntimeError("assigned_flows is synced by its parent stream, prospects")
-        self.adopt_version(self.prospects.table_version)
+        self.adopt_version(self.handoff.table_version)
         if context.get(FINISHED_LOOKUP):
             yield from self._finished_instances()
             return
-        batch = self.prospects.take_batch(int(context["prospect_batch"]))
-        try:
-            if batch.answer is not None:
-                response = batch.answer.result()  # sent ahead by the parent
-            else:
-                response = self.post_json({"crmProspectsIds": list(batch.ids)}, context)
-        except GongError as exc:
-            exc.with_context(_batch_label(batch))
-            raise
+        batch, answer = self.handoff.take(int(context[BATCH_KEY]))
+        self.get_http_request_counter().increment()
         self.mark_extracted()
-        stats = self.gong_tap.http_stats
         open_now = self._open_instances_seen()
-        for record in self._records_for(batch.ids, response):
-            stats.records += 1
+        written = 0
+        for record in self._records_for(batch.ids, answer):
+            written += 1
             if open_now is not None:
                 open_now.add(str(record["flowInstanceId"]))
             yield record
+        self.engine.stats.count("records", written)
         self._save_position(batch.last_position)
+
+    def _sync_finished(self, complete: bool) -> None:
+        """The parent's sync ended: complete (every batch written) or failed."""
+        if not complete:
+            self.close_sync_metrics(failed=True)
+            return
+        try:
+            if self.tracks_finished_flows:
+                self.sync({FINISHED_LOOKUP: True})
+        except BaseException:
+            self.close_sync_metrics(failed=True)
+            raise
+        self.close_sync_metrics(failed=False)
+        self.activate_version()
+        # A finished sync starts the next one from the first prospect again.
+        self.stream_state.pop(RESUME_KEY, None)
 
     def _save_position(self, position: int) -> None:
         # Every record of the batch is out: a sync resumed from the STATE message the SDK
@@ -123,6 +137,12 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAt
             self._open_now = SeenIds()
         return self._open_now
 
+    def _look_up(self, chunk: list[str]) -> list[Record]:
+        return self.api.assigned_flows(
+            {"flowInstanceIds": chunk},
+            about=f"looking up {len(chunk)} flow instances that left the open list",
+        )
+
     def _finished_instances(self) -> Iterator[dict[str, Any]]:
         """Instances open at the end of the last sync and not seen open in this one, asked
         for by ID (which answers finished ones too) and emitted with their status now."""
@@ -131,14 +151,12 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAt
         previous = decode_instance_ids(str(self.stream_state.get(OPEN_INSTANCES_KEY, "")))
         gone = (i for i in previous if i not in open_now)
         finished = 0
-        for chunk in batched(gone, INSTANCE_IDS_PER_REQUEST):
-            response = self.post_json(
-                {"flowInstanceIds": chunk},
-                about=f"looking up {len(chunk)} flow instances that left the open list",
-            )
+        chunks = batched(gone, INSTANCE_IDS_PER_REQUEST)
+        for chunk, answered_records in self.engine.fan_out(chunks, self._look_up):
+            self.get_http_request_counter().increment()
             asked = set(chunk)
             self.mark_extracted()
-            for answered in self.parse_response(response):
+            for answered in answered_records:
                 if str(answered.get("flowInstanceId")) not in asked:
                     continue
                 record = self._schema_fields_only(answered)
@@ -146,7 +164,7 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAt
                     finished += 1
                 else:
                     open_now.add(str(record["flowInstanceId"]))  # moved, or seen before a resume
-                self.gong_tap.http_stats.records += 1
+                self.engine.stats.count("records")
                 yield record
         self.stream_state[OPEN_INSTANCES_KEY] = encode_instance_ids(open_now)
         self.logger.info(
@@ -174,13 +192,11 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAt
             super()._write_schema_message()
             self._schema_written = True
 
-    def _records_for(
-        self, batch: Sequence[str], response: requests.Response
-    ) -> Iterator[dict[str, Any]]:
+    def _records_for(self, batch: Sequence[str], answer: list[Record]) -> Iterator[Record]:
         asked = set(batch)
         known = self._known_fields
         foreign = 0
-        for record in self.parse_response(response):
+        for record in answer:
             if record.get("crmProspectId") not in asked:
                 # Another batch asks for that prospect: keeping it here would emit it twice.
                 foreign += 1
@@ -204,18 +220,3 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, GongStream, ActivatedAt
                 ", ".join(sorted(new)),
             )
         return {k: v for k, v in record.items() if k in self._known_fields}
-
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        records = response_payload(response).get("prospectsAssigned")
-        if records is None:
-            # Gong leaves out empty lists in some answers: no open flow for these prospects.
-            return []
-        if not isinstance(records, list):
-            raise GongError(
-                f"POST {self.path} answered prospectsAssigned as "
-                f"{type(records).__name__}, not a list"
-            )
-        for record in records:
-            if not isinstance(record, dict):
-                raise GongError(f"POST {self.path} answered a record that is not an object")
-        return records

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import requests
 from singer_sdk import typing as th
 
-from tap_gong_flows.client import GongStream, PagedGongStream, response_payload
+from tap_gong_flows.client import GongStream
+from tap_gong_flows.fan_out import OrderedFanOut
 from tap_gong_flows.prospect_ids import batched
 from tap_gong_flows.schemas import FLOW, FLOW_STEP
 
@@ -20,39 +20,30 @@ if TYPE_CHECKING:
 FLOW_IDS_PER_STEPS_REQUEST = 20
 
 
-class _PerOwnerStream(PagedGongStream):
-    """Asked once per active user; the same item comes back for many users."""
+class FlowsStream(GongStream):
+    """Every flow any active user can see (asked once per user, each flow once)."""
 
-    owner_param: str
-    records_key = "flows"
+    name = "flows"
     primary_keys = ("id",)
     replication_key = None
-
-    def query_params(self, context: Context | None) -> dict[str, Any]:
-        if not context or "owner_email" not in context:
-            raise RuntimeError(f"{self.name} is asked per user; use the Engage directory")
-        return {
-            self.owner_param: context["owner_email"],
-            "workspaceId": self.config.get("workspace_id"),
-        }
-
-
-class FlowsStream(_PerOwnerStream):
-    name = "flows"
-    path = "/v2/flows"
-    owner_param = "flowOwnerEmail"
     schema = FLOW.to_dict()
 
+    def warm(self) -> None:
+        self.directory.prefetch("flows")
+
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        for flow in self.gong_tap.directory.flows():
-            yield dict(flow)
+        self.warm()
+        with self.syncing():
+            for flow in self.directory.flows():
+                yield dict(flow)
 
 
-class FlowFoldersStream(_PerOwnerStream):
-    # Gong answers folders in the shape of its flows answer (items under "flows").
+class FlowFoldersStream(GongStream):
+    """Every flow folder any active user can see (asked once per user, each folder once)."""
+
     name = "flow_folders"
-    path = "/v2/flows/folders"
-    owner_param = "flowFolderOwnerEmail"
+    primary_keys = ("id",)
+    replication_key = None
     schema = th.PropertiesList(
         th.Property("id", th.StringType, required=True),
         th.Property("name", th.StringType),
@@ -62,17 +53,20 @@ class FlowFoldersStream(_PerOwnerStream):
         th.Property("creationDate", th.DateTimeType),
     ).to_dict()
 
+    def warm(self) -> None:
+        self.directory.prefetch("folders")
+
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        for folder in self.gong_tap.directory.folders():
-            yield dict(folder)
+        self.warm()
+        with self.syncing():
+            for folder in self.directory.folders():
+                yield dict(folder)
 
 
 class FlowStepsStream(GongStream):
-    """One record per step, with the ``flowId`` it belongs to."""
+    """One record per step, with the ``flowId`` it belongs to (20 flows a request)."""
 
     name = "flow_steps"
-    path = "/v2/flows/steps"
-    http_method = "POST"
     primary_keys = ("flowId", "id")
     replication_key = None
     schema = th.PropertiesList(
@@ -80,14 +74,18 @@ class FlowStepsStream(GongStream):
         *FLOW_STEP.wrapped.values(),
     ).to_dict()
 
-    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        flow_ids = [str(flow["id"]) for flow in self.gong_tap.directory.flows()]
-        for chunk in batched(flow_ids, FLOW_IDS_PER_STEPS_REQUEST):
-            response = self.post_json({"flowIds": chunk}, about=f"flows {chunk[0]}..{chunk[-1]}")
-            yield from self.parse_response(response)
+    _steps: OrderedFanOut[list[str], list[dict[str, Any]]] | None = None
 
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        flows = response_payload(response).get("flows") or []
-        for flow in flows:
-            for step in flow.get("steps") or []:
-                yield {"flowId": str(flow["id"]), **step}
+    def warm(self) -> None:
+        if self._steps is None:
+            flow_ids = [str(flow["id"]) for flow in self.directory.flows()]
+            chunks = batched(flow_ids, FLOW_IDS_PER_STEPS_REQUEST)
+            self._steps = self.engine.fan_out(chunks, self.api.steps_of).start()
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        self.warm()
+        assert self._steps is not None
+        steps, self._steps = self._steps, None
+        with self.syncing():
+            for chunk_steps in steps.results():
+                yield from chunk_steps

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import requests
-
-from tap_gong_flows.client import GongStream, response_payload
-from tap_gong_flows.errors import GongError
+from tap_gong_flows.client import GongStream
+from tap_gong_flows.directory import EngageDirectory
+from tap_gong_flows.engine import RequestEngine
+from tap_gong_flows.fan_out import OrderedFanOut
+from tap_gong_flows.gong_api import EngageApi
 from tap_gong_flows.schemas import KNOWN_VALUES, TASK
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from tap_gong_flows.tap import TapGongFlows
-
 TASK_TYPES = list(KNOWN_VALUES["TASK"]["type"])
 TASK_STATUSES = list(KNOWN_VALUES["TASK"]["status"])
 TASK_ACTIONS = list(KNOWN_VALUES["TASK"]["actions[]"])
+
+Record = dict[str, Any]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -37,42 +38,34 @@ class TasksStream(GongStream):
     """
 
     name = "tasks"
-    path = "/v2/tasks"
-    http_method = "POST"
     primary_keys = ("id",)
     replication_key = "updated"
     is_sorted = False
     schema = TASK.to_dict()
 
-    def tasks_of(
-        self, user_id: str, *, types: list[str], statuses: list[str]
-    ) -> Iterable[dict[str, Any]]:
-        task_filter: dict[str, Any] = {
-            "userId": user_id,
-            "types": types,
-            "status": statuses,
-            "taskAction": TASK_ACTIONS,
-        }
-        if self.config.get("workspace_id"):
-            task_filter["workspaceId"] = self.config["workspace_id"]
-        response = self.post_json({"filter": task_filter}, about=f"tasks of user {user_id}")
-        return self.parse_response(response)
+    _per_user: OrderedFanOut[str, list[Record]] | None = None
 
-    def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+    def _tasks_of(self, user_id: str) -> list[Record]:
+        return self.api.tasks_of(
+            user_id, types=TASK_TYPES, statuses=TASK_STATUSES, actions=TASK_ACTIONS
+        )
+
+    def warm(self) -> None:
+        if self._per_user is None:
+            user_ids = [str(user["id"]) for user in self.directory.users()]
+            self._per_user = self.engine.fan_out(user_ids, self._tasks_of).start()
+
+    def get_records(self, context: Context | None) -> Iterator[Record]:
         since = self.get_starting_timestamp(context)
-        for user in self.gong_tap.directory.users():
-            for task in self.tasks_of(str(user["id"]), types=TASK_TYPES, statuses=TASK_STATUSES):
-                updated = _parse_time(task.get("updated"))
-                if since is None or updated is None or updated > since:
-                    yield task
-
-    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
-        tasks = response_payload(response).get("tasks")
-        if tasks is None:
-            return []
-        if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
-            raise GongError(f"POST {self.path} answered tasks that are not a list of objects")
-        return tasks
+        self.warm()
+        assert self._per_user is not None
+        per_user, self._per_user = self._per_user, None
+        with self.syncing():
+            for tasks in per_user.results():
+                for task in tasks:
+                    updated = _parse_time(task.get("updated"))
+                    if since is None or updated is None or updated > since:
+                        yield task
 
 
 class TaskProspectIds:
@@ -82,14 +75,20 @@ class TaskProspectIds:
     name = "crm_prospect_ids_from_tasks"
     item_label = "task contact"
 
-    def __init__(self, tap: TapGongFlows) -> None:
-        self._tap = tap
+    def __init__(self, api: EngageApi, directory: EngageDirectory, engine: RequestEngine) -> None:
+        self._api = api
+        self._directory = directory
+        self._engine = engine
+
+    def _flow_tasks_of(self, user_id: str) -> list[Record]:
+        return self._api.tasks_of(
+            user_id, types=["FLOW"], statuses=["OPEN", "DONE"], actions=TASK_ACTIONS
+        )
 
     def __iter__(self) -> Iterator[str]:
-        stream = self._tap.streams[TasksStream.name]
-        assert isinstance(stream, TasksStream)
-        for user in self._tap.directory.users():
-            for task in stream.tasks_of(str(user["id"]), types=["FLOW"], statuses=["OPEN", "DONE"]):
+        user_ids = [str(user["id"]) for user in self._directory.users()]
+        for tasks in self._engine.fan_out(user_ids, self._flow_tasks_of).results():
+            for task in tasks:
                 contacts = [task.get("contact"), *(task.get("additionalContacts") or [])]
                 for contact in contacts:
                     if isinstance(contact, dict) and contact.get("crmId"):

@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from tap_gong_flows.client import PagedGongStream
+from tap_gong_flows.client import GongStream
 from tap_gong_flows.schemas import USER
 
 if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 
-class UsersStream(PagedGongStream):
+class UsersStream(GongStream):
     name = "users"
-    path = "/v2/users"
-    records_key = "users"
     primary_keys = ("id",)
     replication_key = None
     schema = USER.to_dict()
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        # Copies: the SDK trims deselected fields in place, and other streams read the list.
-        for user in self.gong_tap.directory.users():
-            yield dict(user)
+        users = self.directory.users()
+        with self.syncing():
+            # Copies: the SDK trims deselected fields in place, and other streams read them.
+            for user in users:
+                yield dict(user)
