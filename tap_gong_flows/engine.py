@@ -10,6 +10,7 @@ side by side with :meth:`RequestEngine.fan_out`) and never see HTTP.
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -48,8 +49,29 @@ RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-# A certificate the tap does not trust will not become trusted by asking again.
-FATAL_EXCEPTIONS: tuple[type[Exception], ...] = (requests.exceptions.SSLError,)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes, and the errors urllib3 wraps in ``args`` or ``reason``."""
+    todo, seen = [exc], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        linked += list(getattr(current, "args", ()))
+        todo += [e for e in linked if isinstance(e, BaseException)]
+
+
+def _is_tls_misconfiguration(exc: BaseException) -> bool:
+    """A TLS failure that asking again cannot mend: a certificate the tap does not trust,
+    a server that does not speak TLS. A handshake cut short (the server or a load
+    balancer closed the connection) is worth another attempt, like any dropped connection."""
+    if not isinstance(exc, requests.exceptions.SSLError):
+        return False
+    return not any(isinstance(e, ssl.SSLEOFError | ssl.SSLZeroReturnError) for e in _chain(exc))
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,7 @@ class RequestEngine:
         self.budget = RequestBudget(settings.max_requests_per_sync)
         self.stats = SyncStats()
         self.session = session or self._new_session(cap)
+        self._in_flight = threading.BoundedSemaphore(cap)
         self._workers: ThreadPoolExecutor | None = None
         self._workers_lock = threading.Lock()
 
@@ -212,14 +235,16 @@ class RequestEngine:
         while True:
             self._check_running(what)
             self.budget.spend(what)
-            self.pacer.wait()
-            self._check_running(what)
             tries += 1
             try:
-                return self._exchange(method, path, params, body, stream)
-            except FATAL_EXCEPTIONS:
-                raise
+                # The cap holds for every request: fan-out workers and direct calls alike.
+                with self._in_flight:
+                    self.pacer.wait()
+                    self._check_running(what)
+                    return self._exchange(method, path, params, body, stream)
             except RETRYABLE_EXCEPTIONS as exc:
+                if _is_tls_misconfiguration(exc):
+                    raise
                 if tries >= self.max_tries:
                     raise GongRequestFailed(
                         f"{what} failed after {tries} attempts; "
@@ -324,9 +349,10 @@ class RequestEngine:
             raise GongSyncStopped(f"{what} not sent: the sync is stopping")
 
     def close(self) -> None:
-        """Wait for the workers and close the connections (at the end of a sync)."""
+        """Let the workers go once their queued work is done, and close idle connections
+        (at the end of a sync). Work sent later gets new workers and connections."""
         with self._workers_lock:
             workers, self._workers = self._workers, None
         if workers is not None:
-            workers.shutdown(wait=True, cancel_futures=True)
+            workers.shutdown(wait=False)
         self.session.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, wait
+from concurrent.futures import CancelledError, Future
 from typing import Generic, Protocol, Self, TypeVar
 
 from tap_gong_flows.errors import GongSyncStopped
@@ -91,14 +91,9 @@ class OrderedFanOut(Generic[T, R]):
         try:
             self._fill()
             while self._pending:
-                item, future = self._pending[0]
-                # While the oldest answer is awaited the window may grow (it counts the
-                # wait): keep the pace fed instead of idling behind one slow answer.
-                while not wait([future], timeout=REFILL_SECONDS).done:
-                    self._fill()
-                self._pending.popleft()
+                item, _future = self._pending[0]
                 try:
-                    result = future.result()
+                    result = self._result_of_oldest()
                 except GongSyncStopped:
                     failure = self._engine.failure
                     if failure is not None:
@@ -107,10 +102,25 @@ class OrderedFanOut(Generic[T, R]):
                 except BaseException as exc:
                     self._engine.stop(exc)
                     raise
+                self._pending.popleft()
                 self._fill()  # the next ones go out while this result is written
                 yield item, result
         finally:
             self.cancel()
+
+    def _result_of_oldest(self) -> R:
+        item, future = self._pending[0]
+        while True:
+            try:
+                return future.result(timeout=REFILL_SECONDS)
+            except TimeoutError:
+                # While the oldest answer is awaited the window may grow (it counts the
+                # wait): keep the pace fed instead of idling behind one slow answer.
+                self._fill()
+            except CancelledError:
+                # Its worker pool was shut down before it ran: send it again.
+                future = self._submit(self._work, item)
+                self._pending[0] = (item, future)
 
     def results(self) -> Iterator[R]:
         """Only the results, in order."""

@@ -104,6 +104,8 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 PROSPECT_STREAMS = ("prospects", "assigned_flows")
+# For tests whose injected faults must meet the batches in order: one request at a time.
+ONE_AT_A_TIME = {"max_requests_in_flight": 1}
 
 
 def run_tap(
@@ -191,10 +193,10 @@ def run_cli(
 
 
 def asked_ids(simulator: GongSimulator) -> list[list[str]]:
-    """The crmProspectsIds of every answered request, in order."""
+    """The crmProspectsIds of every answered request, in the order they arrived."""
     return [
         entry.body["crmProspectsIds"]
-        for entry in simulator.request_log
+        for entry in sorted(simulator.request_log, key=lambda entry: entry.arrived)
         if entry.status == 200 and isinstance(entry.body, dict) and "crmProspectsIds" in entry.body
     ]
 

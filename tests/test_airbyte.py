@@ -446,7 +446,9 @@ def test_read_failure_is_a_trace_error_with_a_non_zero_exit(
 ) -> None:
     catalog = configured_catalog(tmp_path, config, {"assigned_flows": "full_refresh"})
     body = {"requestId": "9zq8x7w6v5", "errors": ["Malformed request body"]}
-    faults.enqueue(Fault.status(400, json.dumps(body), "application/json"), path=PROSPECTS_PATH)
+    first_id = config["crm_prospect_ids"][0]  # batch 1, whatever else is in flight
+    fault = Fault.status(400, json.dumps(body), "application/json")
+    faults.enqueue(fault, path=PROSPECTS_PATH, body_contains=first_id)
 
     result = source("read", tmp_path, config=config, catalog=catalog, subprocess_run=True)
 
@@ -458,7 +460,7 @@ def test_read_failure_is_a_trace_error_with_a_non_zero_exit(
     assert error["message"].startswith("Sync failed: POST /v2/flows/prospects answered 400")
     assert "Gong says: Malformed request body" in error["message"]
     assert "requestId 9zq8x7w6v5" in error["message"]
-    assert "batch 1" in error["message"]
+    assert "[batch 1: prospect IDs #1-#100" in error["message"]
     assert "stack_trace" not in error  # a known failure: Gong's words are enough
     assert result.statuses("assigned_flows") == ["STARTED", "INCOMPLETE"]
     assert result.messages[-1]["type"] == "TRACE"

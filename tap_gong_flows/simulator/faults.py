@@ -151,6 +151,7 @@ class _QueuedFault:
     fault: Fault
     path: str | None
     remaining: int
+    body_contains: bytes | None = None
 
 
 class FaultPlan:
@@ -186,12 +187,24 @@ class FaultPlan:
     def random_rate(self) -> float:
         return self._random_rate
 
-    def enqueue(self, fault: Fault, path: str | None = None, times: int = 1) -> None:
-        """Apply ``fault`` to the next ``times`` requests for ``path`` (any path if None)."""
+    def enqueue(
+        self,
+        fault: Fault,
+        path: str | None = None,
+        times: int = 1,
+        *,
+        body_contains: str | None = None,
+    ) -> None:
+        """Apply ``fault`` to the next ``times`` requests for ``path`` (any path if None).
+
+        With ``body_contains``, only requests whose body holds that text count (say, one
+        prospect ID): the fault meets the same batch however requests are interleaved.
+        """
         if times < 1:
             raise ValueError(f"times must be at least 1: {times}")
+        needle = None if body_contains is None else body_contains.encode()
         with self._lock:
-            self._queue.append(_QueuedFault(fault, path, times))
+            self._queue.append(_QueuedFault(fault, path, times, needle))
 
     def clear(self) -> None:
         """Forget all queued faults (random mode stays as configured)."""
@@ -204,10 +217,12 @@ class FaultPlan:
         with self._lock:
             return sum(entry.remaining for entry in self._queue)
 
-    def next_fault(self, path: str) -> Fault | None:
-        """The fault for a request to ``path`` that is arriving now, if any."""
+    def next_fault(self, path: str, body: bytes = b"") -> Fault | None:
+        """The fault for a request to ``path`` (with ``body``) arriving now, if any."""
         with self._lock:
             for position, entry in enumerate(self._queue):
+                if entry.body_contains is not None and entry.body_contains not in body:
+                    continue
                 if entry.path is None or entry.path == path:
                     entry.remaining -= 1
                     if entry.remaining == 0:

@@ -205,7 +205,7 @@ class GongSimulator:
             method, parts.path, parse_qs(parts.query, keep_blank_values=True), parsed, arrived
         )
         auth = self.credentials.check(authorization)
-        fault = self.faults.next_fault(parts.path) if body is not None else None
+        fault = self.faults.next_fault(parts.path, body) if body is not None else None
         if body is None:
             reply = error_reply(400, "Malformed or oversized request body")
         elif fault is not None and fault.kind != "slow":

@@ -72,6 +72,7 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
         self.handoff = handoff
         handoff.ask = self._ask
         handoff.resume_position = self._resume_position
+        handoff.sync_starting = self._sync_starting
         handoff.sync_finished = self._sync_finished
 
     @property
@@ -104,6 +105,12 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
             yield record
         self.engine.stats.count("records", written)
         self._save_position(batch.last_position)
+
+    def _sync_starting(self) -> None:
+        """The parent starts: the target learns of this stream before the first answer
+        (which may be a failure) is in."""
+        if self.selected:
+            self._write_schema_message()
 
     def _sync_finished(self, complete: bool) -> None:
         """The parent's sync ended: complete (every batch written) or failed."""

@@ -45,12 +45,14 @@ class BatchHandoff:
     """The parent's batches and the child's answers to them, passed one batch at a time.
 
     The child sets :attr:`ask` (send one batch's request, on an engine worker),
-    :attr:`resume_position` (how many distinct prospects an interrupted sync finished)
-    and :attr:`sync_finished` (its end of a sync, complete or failed).
+    :attr:`resume_position` (how many distinct prospects an interrupted sync finished),
+    :attr:`sync_starting` (its start, before any answer is awaited) and
+    :attr:`sync_finished` (its end of a sync, complete or failed).
     """
 
     def __init__(self) -> None:
         self.ask: Callable[[ProspectBatch], list[Record]] = _unset
+        self.sync_starting: Callable[[], None] = _unset
         self.resume_position: Callable[[], int] = _unset
         self.sync_finished: Callable[[bool], None] = _unset
         self.table_version: int | None = None

@@ -114,6 +114,8 @@ class ProspectsStream(PlainRecords, ActivatedAtEnd, GongStream):
         self.warm()
         assert self._released is not None
         released, self._released = self._released, None
+        if self._children_selected:
+            self.handoff.sync_starting()
         with self.syncing():
             try:
                 for batch, answer in released:
