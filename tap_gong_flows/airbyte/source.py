@@ -21,12 +21,14 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.metrics import METRICS_LOGGER_NAME
 
 from tap_gong_flows.airbyte.protocol import (
+    AirbyteStreamStatus,
     FailureType,
     MessageOutput,
     catalog_message,
     connection_status_message,
     error_message,
     spec_message,
+    stream_status_message,
 )
 from tap_gong_flows.airbyte.translate import (
     InputError,
@@ -47,6 +49,7 @@ from tap_gong_flows.streams import UsersStream
 from tap_gong_flows.tap import TapGongFlows
 
 COMMAND = "source-gong-flows"
+_LOGGER = logging.getLogger("tap_gong_flows.airbyte")
 _FAILED = {"spec": "Spec failed", "check": "Check failed", "discover": "Discover failed"}
 _FAILED["read"] = "Sync failed"
 
@@ -140,7 +143,13 @@ def _read(
     configured = read_configured_catalog(_read_json(catalog_path, "catalog"))
     state_data = _read_json(state_path, "state") if state_path else None
     discovered = _discovery_tap(config, quiet=True)
-    plans = stream_plans(configured, discovered.streams.values())
+    plan = stream_plans(configured, discovered.streams.values())
+    for level, note in plan.notes:
+        _LOGGER.log(level, note)
+    for name in plan.unknown:
+        # As the CDK does: the sync goes on, and the platform sees that stream unfinished.
+        output.emit(stream_status_message(name, AirbyteStreamStatus.INCOMPLETE))
+    plans = plan.streams
     writer = AirbyteMessageWriter(output, plans)
     try:
         tap = TapGongFlows(
@@ -150,7 +159,8 @@ def _read(
             validate_config=True,
             message_writer=writer,
         )
-        tap.sync_all()
+        if plans:  # an empty catalog still has its settings checked, like the CDK's
+            tap.sync_all()
     except Exception:
         writer.fail()
         raise
