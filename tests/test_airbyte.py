@@ -43,6 +43,7 @@ from tap_gong_flows.simulator import (
     GongDataset,
     GongSimulator,
 )
+from tap_gong_flows.streams.assigned_flows import FINISHED_STATUSES
 from tap_gong_flows.tap import TapGongFlows
 
 from .conftest import ACCESS_KEY_SECRET, REPO_ROOT, run_tap
@@ -687,6 +688,74 @@ def test_an_empty_catalog_reads_nothing_and_succeeds(
     assert failed.code == 1
     (trace,) = failed.traces("ERROR")
     assert trace["error"]["failure_type"] == "config_error"
+
+
+# State across syncs
+
+
+def test_the_open_list_is_carried_to_the_next_sync_and_the_position_is_not() -> None:
+    plan = StreamPlan(
+        "assigned_flows", incremental=False, sync_id=8, carried=frozenset({"open_instances"})
+    )
+    same_sync = {"prospects_done": 100, "open_instances": "AAEC", SYNC_ID_KEY: 8}
+    assert plan.bookmark(same_sync) == {"prospects_done": 100, "open_instances": "AAEC"}
+    other_sync = {**same_sync, SYNC_ID_KEY: 7}
+    assert plan.bookmark(other_sync) == {"open_instances": "AAEC"}
+    unknown_sync = StreamPlan(
+        "assigned_flows", incremental=False, carried=frozenset({"open_instances"})
+    )
+    assert unknown_sync.bookmark({"prospects_done": 100, "open_instances": "AAEC"}) == {
+        "open_instances": "AAEC"
+    }
+    assert unknown_sync.bookmark({"prospects_done": 100}) is None
+    assert StreamPlan("users", incremental=False).bookmark({"x": 1}) is None
+
+
+@pytest.mark.parametrize("sync_ids", [(None, None), (5, 6)], ids=["pyairbyte", "platform"])
+def test_finished_flows_arrive_on_the_next_read_from_the_state_passed_back(
+    tmp_path: Path,
+    simulator: GongSimulator,
+    dataset: GongDataset,
+    config: dict[str, Any],
+    sync_ids: tuple[int | None, int | None],
+) -> None:
+    tracking = {**config, "track_finished_flows": True}
+    ids = tracking["crm_prospect_ids"]
+
+    def catalog(sync_id: int | None) -> dict[str, Any]:
+        configured = pyairbyte_catalog(tmp_path, tracking)
+        configured["streams"] = [
+            s for s in configured["streams"] if s["stream"]["name"] in ("assigned_flows", "tasks")
+        ]
+        if sync_id is not None:
+            for entry in configured["streams"]:
+                entry.update(sync_id=sync_id, generation_id=sync_id)
+        return configured
+
+    first = source("read", tmp_path, config=tracking, catalog=catalog(sync_ids[0]))
+    assert first.code == 0
+    open_before = dataset.expected_open_records(ids)
+    assert first.records("assigned_flows") == open_before
+    dataset.finish_instances(0.3)
+    open_after = dataset.expected_open_records(ids)
+    gone = {r["flowInstanceId"] for r in open_before} - {r["flowInstanceId"] for r in open_after}
+    assert gone
+
+    second = source(
+        "read", tmp_path, config=tracking, catalog=catalog(sync_ids[1]), state=first.last_states()
+    )
+
+    assert second.code == 0
+    records = second.records("assigned_flows")
+    assert records[: len(open_after)] == open_after
+    outcomes = records[len(open_after) :]
+    assert outcomes == dataset.expected_instance_records(sorted(gone, key=int))
+    assert all(r["flowInstanceStatus"] in FINISHED_STATUSES for r in outcomes)
+    assert second.records("tasks") == []  # continued from the bookmark
+    assert any(
+        f"track_finished_flows: {len(gone)} instances finished since the last sync" in line
+        for line in _logs(second, "tap-gong-flows")
+    )
 
 
 def test_a_full_refresh_resumes_only_within_the_same_sync(

@@ -22,6 +22,7 @@ from tap_gong_flows.airbyte.protocol import (
     parse_model,
 )
 from tap_gong_flows.streams import AssignedFlowsStream
+from tap_gong_flows.streams.assigned_flows import OPEN_INSTANCES_KEY
 
 SPEC_TITLE = "Gong Engage flows"
 JSON_SCHEMA_DRAFT_07 = "http://json-schema.org/draft-07/schema#"
@@ -34,6 +35,13 @@ RESUMABLE_FULL_REFRESH = frozenset({AssignedFlowsStream.name})
 # sync resumes from it; any other sync starts the stream from the beginning, as a full
 # refresh must (with "overwrite", a sync that skipped rows would lose them).
 SYNC_ID_KEY = "airbyte_sync_id"
+
+# The parts of a full-refresh stream's state that belong to the next sync rather than to a
+# position inside this one: track_finished_flows' list of the instances open at the end of
+# the last sync. They are read back whichever sync wrote them.
+CARRIED_TO_NEXT_SYNC: Mapping[str, frozenset[str]] = {
+    AssignedFlowsStream.name: frozenset({OPEN_INSTANCES_KEY}),
+}
 
 
 class InputError(Exception):
@@ -105,6 +113,7 @@ class StreamPlan:
     name: str
     incremental: bool
     sync_id: int | None = None  # the Airbyte sync this read belongs to, when the platform says
+    carried: frozenset[str] = frozenset()  # state keys that any later sync reads back
 
     def state_blob(self, bookmark: Mapping[str, Any]) -> dict[str, Any]:
         """The Airbyte stream state for the tap's bookmark of this stream."""
@@ -114,12 +123,14 @@ class StreamPlan:
         return blob
 
     def bookmark(self, blob: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The tap's bookmark from an Airbyte stream state, or ``None`` when this read must
-        start the stream from the beginning."""
+        """The tap's bookmark from an Airbyte stream state, or ``None`` when this read starts
+        the stream from the beginning with nothing carried over."""
         bookmark = dict(blob)
         written_by = bookmark.pop(SYNC_ID_KEY, None)
         if not self.incremental and (self.sync_id is None or written_by != self.sync_id):
-            return None
+            # Another sync's (or an unknown one's): its position is not ours to resume from.
+            bookmark = {key: bookmark[key] for key in self.carried if key in bookmark}
+            return bookmark or None
         return bookmark
 
 
@@ -188,7 +199,12 @@ def stream_plans(configured: Any, streams: Iterable[Stream]) -> ReadPlan:
                 f"destination; the records are the same (the source's key is {own_key})"
             )
             notes.append((logging.INFO, info))
-        plans[name] = StreamPlan(name, incremental, getattr(entry, "sync_id", None))
+        plans[name] = StreamPlan(
+            name,
+            incremental,
+            getattr(entry, "sync_id", None),
+            CARRIED_TO_NEXT_SYNC.get(name, frozenset()),
+        )
     if as_full_refresh:
         info = "Read as full refresh, the only mode they have (asked for incremental): "
         notes.insert(0, (logging.INFO, info + _names(as_full_refresh)))
