@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tomllib
@@ -264,6 +265,37 @@ def test_check_with_bad_credentials_fails_with_gongs_words(
     assert not result.of_type("TRACE")
     assert "not-the-right-secret" not in json.dumps(result.messages)
     assert len(simulator.request_log) == 1  # a 401 is not retried
+
+
+def test_check_ends_at_once_when_stopped_right_after_its_status(
+    tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
+) -> None:
+    """PyAirbyte sends SIGTERM as soon as it reads the status; the source used to wait for
+    itself forever there (the SDK's stop handler logged while a line was being written)."""
+    args = _files(tmp_path, config=config)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_GONG_FLOWS_")}
+    process = subprocess.Popen(
+        [str(SOURCE), "check", *args], stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if '"CONNECTION_STATUS"' in line:
+            process.terminate()
+            break
+    try:
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode in (0, -signal.SIGTERM)
+    messages = validated("".join(lines) + rest)  # no Singer STATE line after the status
+    assert [
+        m["connectionStatus"]["status"] for m in messages if m["type"] == "CONNECTION_STATUS"
+    ] == ["SUCCEEDED"]
 
 
 def test_check_reports_gongs_error_body_and_request_id(

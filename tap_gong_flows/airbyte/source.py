@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -106,9 +107,12 @@ def _check(output: MessageOutput, config_path: str) -> int:
         config = _read_config(config_path)
         discovered = _discovery_tap(config, quiet=True)
         plans = {UsersStream.name: StreamPlan(UsersStream.name, incremental=False)}
-        tap = TapGongFlows(
-            config=config, catalog=singer_catalog(discovered.catalog, plans), validate_config=True
-        )
+        with _default_stop_signals():
+            tap = TapGongFlows(
+                config=config,
+                catalog=singer_catalog(discovered.catalog, plans),
+                validate_config=True,
+            )
         sources = tap.prospect_id_sources()
         for source in sources:
             if isinstance(source, SqlQueryIds):
@@ -174,10 +178,27 @@ def _read(
 def _discovery_tap(config: Mapping[str, Any], *, quiet: bool) -> TapGongFlows:
     """A tap that only lists its streams; ``quiet``: without logging the config problems
     (the tap that syncs reports them)."""
-    with _quiet(TapGongFlows.logger, quiet):
+    with _quiet(TapGongFlows.logger, quiet), _default_stop_signals():
         tap = TapGongFlows(config=dict(config), validate_config=False, setup_mapper=False)
         _ = tap.streams, tap.catalog  # discovered now, inside the quiet block
     return tap
+
+
+@contextmanager
+def _default_stop_signals() -> Iterator[None]:
+    """The stop signals' handlers as they were before the taps made inside.
+
+    The SDK's handlers write a Singer STATE and exit. For a tap that only checks or lists
+    streams there is no state to keep, and PyAirbyte stops ``check`` with SIGTERM as soon as
+    it has the status: the process should simply end.
+    """
+    stop_signals = [signal.SIGINT, signal.SIGTERM]
+    before = [signal.getsignal(number) for number in stop_signals]
+    try:
+        yield
+    finally:
+        for number, handler in zip(stop_signals, before, strict=True):
+            signal.signal(number, handler)
 
 
 @contextmanager
