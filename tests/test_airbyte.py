@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tomllib
@@ -43,6 +44,7 @@ from tap_gong_flows.simulator import (
     GongDataset,
     GongSimulator,
 )
+from tap_gong_flows.streams.assigned_flows import FINISHED_STATUSES
 from tap_gong_flows.tap import TapGongFlows
 
 from .conftest import ACCESS_KEY_SECRET, REPO_ROOT, run_tap
@@ -263,6 +265,37 @@ def test_check_with_bad_credentials_fails_with_gongs_words(
     assert not result.of_type("TRACE")
     assert "not-the-right-secret" not in json.dumps(result.messages)
     assert len(simulator.request_log) == 1  # a 401 is not retried
+
+
+def test_check_ends_at_once_when_stopped_right_after_its_status(
+    tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
+) -> None:
+    """PyAirbyte sends SIGTERM as soon as it reads the status; the source used to wait for
+    itself forever there (the SDK's stop handler logged while a line was being written)."""
+    args = _files(tmp_path, config=config)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_GONG_FLOWS_")}
+    process = subprocess.Popen(
+        [str(SOURCE), "check", *args], stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if '"CONNECTION_STATUS"' in line:
+            process.terminate()
+            break
+    try:
+        rest, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode in (0, -signal.SIGTERM)
+    messages = validated("".join(lines) + rest)  # no Singer STATE line after the status
+    assert [
+        m["connectionStatus"]["status"] for m in messages if m["type"] == "CONNECTION_STATUS"
+    ] == ["SUCCEEDED"]
 
 
 def test_check_reports_gongs_error_body_and_request_id(
@@ -526,16 +559,237 @@ def test_an_unexpected_failure_is_a_system_error_with_its_stack_trace(
     assert "Traceback" in trace["error"]["stack_trace"]
 
 
-def test_a_catalog_naming_an_unknown_stream(tmp_path: Path, config: dict[str, Any]) -> None:
+# The configured catalog, taken as Airbyte's CDK takes one
+
+
+def pyairbyte_catalog(tmp_path: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """Every discovered stream configured the way PyAirbyte's ``read()`` configures it by
+    default: incremental, overwrite, the source's primary key and default cursor field."""
+    (catalog,) = source("discover", tmp_path, config=config).of_type("CATALOG")
+    return {
+        "streams": [
+            {
+                "stream": stream,
+                "sync_mode": "incremental",
+                "destination_sync_mode": "overwrite",
+                "primary_key": stream.get("source_defined_primary_key"),
+                "cursor_field": stream.get("default_cursor_field"),
+            }
+            for stream in catalog["streams"]
+        ]
+    }
+
+
+def _logs(result: SourceRun, prefix: str = "tap_gong_flows.airbyte: ") -> list[str]:
+    return [log["message"] for log in result.of_type("LOG") if log["message"].startswith(prefix)]
+
+
+ALL_STREAMS = (
+    "users",
+    "flow_folders",
+    "flows",
+    "flow_steps",
+    "tasks",
+    "prospects",
+    "assigned_flows",
+)
+
+
+def test_incremental_on_a_stream_without_a_cursor_runs_as_a_full_refresh(
+    tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
+) -> None:
+    singer = run_tap(config, streams=ALL_STREAMS)
+    catalog = pyairbyte_catalog(tmp_path, config)
+
+    result = source("read", tmp_path, config=config, catalog=catalog)
+
+    assert result.code == 0, result.messages[-3:]
+    for name in ALL_STREAMS:
+        assert result.records(name) == singer.records(name), name
+        assert result.records(name), name
+        assert result.statuses(name)[-1] == "COMPLETE", name
+    full_refresh = [
+        s["stream"]["name"] for s in catalog["streams"] if s["stream"]["name"] != "tasks"
+    ]
+    assert _logs(result) == [
+        "tap_gong_flows.airbyte: Read as full refresh, the only mode they have (asked for "
+        "incremental): " + ", ".join(full_refresh)
+    ]
+    (tasks_state,) = [
+        s for s in result.last_states() if s["stream"]["stream_descriptor"]["name"] == "tasks"
+    ]
+    assert tasks_state["stream"]["stream_state"]["replication_key"] == "updated"
+    assert not result.traces("ERROR")
+
+
+@pytest.mark.parametrize("cursor", [["dueDate"], ["no_such_field"], ["account", "id"]])
+def test_a_cursor_field_in_the_catalog_does_not_replace_the_streams_own(
+    tmp_path: Path, base_config: dict[str, Any], cursor: list[str]
+) -> None:
+    singer = run_tap(base_config, streams=("tasks",))
+    catalog = configured_catalog(tmp_path, base_config, {"tasks": "incremental"})
+    catalog["streams"][0]["cursor_field"] = cursor
+
+    result = source("read", tmp_path, config=base_config, catalog=catalog)
+
+    assert result.code == 0
+    assert result.records("tasks") == singer.records("tasks")
+    (state,) = result.last_states()
+    assert state["stream"]["stream_state"]["replication_key"] == "updated"
+    assert _logs(result) == [
+        f"tap_gong_flows.airbyte: tasks: the catalog's cursor field {'.'.join(cursor)!r} is "
+        "not used; the source defines the cursor, 'updated'"
+    ]
+
+
+def test_the_streams_own_cursor_in_the_catalog_is_taken_without_a_word(
+    tmp_path: Path, base_config: dict[str, Any]
+) -> None:
+    catalog = configured_catalog(tmp_path, base_config, {"tasks": "incremental"})
+    catalog["streams"][0]["cursor_field"] = ["updated"]
+    catalog["streams"][0]["primary_key"] = [["id"]]
+
+    result = source("read", tmp_path, config=base_config, catalog=catalog)
+
+    assert result.code == 0
+    assert result.records("tasks")
+    assert _logs(result) == []
+
+
+def test_a_primary_key_in_the_catalog_leaves_the_records_alone(
+    tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
+) -> None:
+    plain = source(
+        "read",
+        tmp_path,
+        config=config,
+        catalog=configured_catalog(tmp_path, config, {"users": "full_refresh"}),
+    )
     catalog = configured_catalog(tmp_path, config, {"users": "full_refresh"})
+    catalog["streams"][0]["primary_key"] = [["emailAddress"]]
+
+    result = source("read", tmp_path, config=config, catalog=catalog)
+
+    assert result.code == 0
+    assert result.records("users") == plain.records("users")
+    assert result.records("users")
+    assert _logs(result) == [
+        "tap_gong_flows.airbyte: users: the catalog's primary key [['emailAddress']] is left "
+        "to the destination; the records are the same (the source's key is [['id']])"
+    ]
+
+
+def test_a_stream_the_source_does_not_have_is_skipped_as_incomplete(
+    tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
+) -> None:
+    catalog = configured_catalog(
+        tmp_path, config, {"users": "full_refresh", "flows": "full_refresh"}
+    )
     catalog["streams"][0]["stream"]["name"] = "calls"
 
     result = source("read", tmp_path, config=config, catalog=catalog)
 
-    assert result.code == 1
-    (trace,) = result.traces("ERROR")
+    assert result.code == 0  # as the CDK does: the other streams are read
+    assert result.statuses("calls") == ["INCOMPLETE"]
+    assert result.records("flows")
+    assert result.statuses("flows")[-1] == "COMPLETE"
+    assert {r["stream"] for r in result.of_type("RECORD")} == {"flows"}
+    assert not result.traces("ERROR")
+    assert _logs(result) == [
+        "tap_gong_flows.airbyte: Not streams of this source, skipped (run discover again): calls"
+    ]
+    (warning,) = [log for log in result.of_type("LOG") if log["level"] == "WARN"]
+    assert "calls" in warning["message"]
+
+
+def test_an_empty_catalog_reads_nothing_and_succeeds(
+    tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
+) -> None:
+    result = source("read", tmp_path, config=config, catalog={"streams": []})
+
+    assert result.code == 0
+    assert not result.of_type("RECORD")
+    assert not result.of_type("STATE")
+    assert not result.traces("ERROR")
+    assert simulator.request_log == []
+    assert _logs(result) == [
+        "tap_gong_flows.airbyte: The configured catalog has no stream of this source: "
+        "nothing to read"
+    ]
+    # The settings are still checked, as the CDK checks them before any read.
+    bad = {**config, "prospect_ids_per_request": 0}
+    failed = source("read", tmp_path, config=bad, catalog={"streams": []})
+    assert failed.code == 1
+    (trace,) = failed.traces("ERROR")
     assert trace["error"]["failure_type"] == "config_error"
-    assert "stream 'calls' is not a stream of this source" in trace["error"]["message"]
+
+
+# State across syncs
+
+
+def test_the_open_list_is_carried_to_the_next_sync_and_the_position_is_not() -> None:
+    plan = StreamPlan(
+        "assigned_flows", incremental=False, sync_id=8, carried=frozenset({"open_instances"})
+    )
+    same_sync = {"prospects_done": 100, "open_instances": "AAEC", SYNC_ID_KEY: 8}
+    assert plan.bookmark(same_sync) == {"prospects_done": 100, "open_instances": "AAEC"}
+    other_sync = {**same_sync, SYNC_ID_KEY: 7}
+    assert plan.bookmark(other_sync) == {"open_instances": "AAEC"}
+    unknown_sync = StreamPlan(
+        "assigned_flows", incremental=False, carried=frozenset({"open_instances"})
+    )
+    assert unknown_sync.bookmark({"prospects_done": 100, "open_instances": "AAEC"}) == {
+        "open_instances": "AAEC"
+    }
+    assert unknown_sync.bookmark({"prospects_done": 100}) is None
+    assert StreamPlan("users", incremental=False).bookmark({"x": 1}) is None
+
+
+@pytest.mark.parametrize("sync_ids", [(None, None), (5, 6)], ids=["pyairbyte", "platform"])
+def test_finished_flows_arrive_on_the_next_read_from_the_state_passed_back(
+    tmp_path: Path,
+    simulator: GongSimulator,
+    dataset: GongDataset,
+    config: dict[str, Any],
+    sync_ids: tuple[int | None, int | None],
+) -> None:
+    tracking = {**config, "track_finished_flows": True}
+    ids = tracking["crm_prospect_ids"]
+
+    def catalog(sync_id: int | None) -> dict[str, Any]:
+        configured = pyairbyte_catalog(tmp_path, tracking)
+        configured["streams"] = [
+            s for s in configured["streams"] if s["stream"]["name"] in ("assigned_flows", "tasks")
+        ]
+        if sync_id is not None:
+            for entry in configured["streams"]:
+                entry.update(sync_id=sync_id, generation_id=sync_id)
+        return configured
+
+    first = source("read", tmp_path, config=tracking, catalog=catalog(sync_ids[0]))
+    assert first.code == 0
+    open_before = dataset.expected_open_records(ids)
+    assert first.records("assigned_flows") == open_before
+    dataset.finish_instances(0.3)
+    open_after = dataset.expected_open_records(ids)
+    gone = {r["flowInstanceId"] for r in open_before} - {r["flowInstanceId"] for r in open_after}
+    assert gone
+
+    second = source(
+        "read", tmp_path, config=tracking, catalog=catalog(sync_ids[1]), state=first.last_states()
+    )
+
+    assert second.code == 0
+    records = second.records("assigned_flows")
+    assert records[: len(open_after)] == open_after
+    outcomes = records[len(open_after) :]
+    assert outcomes == dataset.expected_instance_records(sorted(gone, key=int))
+    assert all(r["flowInstanceStatus"] in FINISHED_STATUSES for r in outcomes)
+    assert second.records("tasks") == []  # continued from the bookmark
+    assert any(
+        f"track_finished_flows: {len(gone)} instances finished since the last sync" in line
+        for line in _logs(second, "tap-gong-flows")
+    )
 
 
 def test_a_full_refresh_resumes_only_within_the_same_sync(

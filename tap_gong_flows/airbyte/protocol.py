@@ -96,12 +96,15 @@ def now_ms() -> int:
 class MessageOutput:
     """Writes Airbyte messages to one text stream (stdout), a whole line at a time.
 
-    Log lines can come from other threads, so each line is written under a lock.
+    Log lines can come from other threads, so each line is written under a lock. The lock is
+    reentrant: a signal handler runs in the main thread between two of its steps, maybe inside
+    ``emit``, and the SDK's SIGTERM handler logs and writes a state (with a plain lock the
+    process would wait for itself forever).
     """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def emit(self, message: Any) -> None:
         line = model_json(message) + "\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,12 +22,14 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.metrics import METRICS_LOGGER_NAME
 
 from tap_gong_flows.airbyte.protocol import (
+    AirbyteStreamStatus,
     FailureType,
     MessageOutput,
     catalog_message,
     connection_status_message,
     error_message,
     spec_message,
+    stream_status_message,
 )
 from tap_gong_flows.airbyte.translate import (
     InputError,
@@ -47,6 +50,7 @@ from tap_gong_flows.streams import UsersStream
 from tap_gong_flows.tap import TapGongFlows
 
 COMMAND = "source-gong-flows"
+_LOGGER = logging.getLogger("tap_gong_flows.airbyte")
 _FAILED = {"spec": "Spec failed", "check": "Check failed", "discover": "Discover failed"}
 _FAILED["read"] = "Sync failed"
 
@@ -103,9 +107,12 @@ def _check(output: MessageOutput, config_path: str) -> int:
         config = _read_config(config_path)
         discovered = _discovery_tap(config, quiet=True)
         plans = {UsersStream.name: StreamPlan(UsersStream.name, incremental=False)}
-        tap = TapGongFlows(
-            config=config, catalog=singer_catalog(discovered.catalog, plans), validate_config=True
-        )
+        with _default_stop_signals():
+            tap = TapGongFlows(
+                config=config,
+                catalog=singer_catalog(discovered.catalog, plans),
+                validate_config=True,
+            )
         sources = tap.prospect_id_sources()
         for source in sources:
             if isinstance(source, SqlQueryIds):
@@ -141,7 +148,13 @@ def _read(
     configured = read_configured_catalog(_read_json(catalog_path, "catalog"))
     state_data = _read_json(state_path, "state") if state_path else None
     discovered = _discovery_tap(config, quiet=True)
-    plans = stream_plans(configured, discovered.streams.values())
+    plan = stream_plans(configured, discovered.streams.values())
+    for level, note in plan.notes:
+        _LOGGER.log(level, note)
+    for name in plan.unknown:
+        # As the CDK does: the sync goes on, and the platform sees that stream unfinished.
+        output.emit(stream_status_message(name, AirbyteStreamStatus.INCOMPLETE))
+    plans = plan.streams
     writer = AirbyteMessageWriter(output, plans)
     try:
         tap = TapGongFlows(
@@ -151,7 +164,8 @@ def _read(
             validate_config=True,
             message_writer=writer,
         )
-        tap.sync_all()
+        if plans:  # an empty catalog still has its settings checked, like the CDK's
+            tap.sync_all()
     except Exception:
         writer.fail()
         raise
@@ -165,10 +179,27 @@ def _read(
 def _discovery_tap(config: Mapping[str, Any], *, quiet: bool) -> TapGongFlows:
     """A tap that only lists its streams; ``quiet``: without logging the config problems
     (the tap that syncs reports them)."""
-    with _quiet(TapGongFlows.logger, quiet):
+    with _quiet(TapGongFlows.logger, quiet), _default_stop_signals():
         tap = TapGongFlows(config=dict(config), validate_config=False, setup_mapper=False)
         _ = tap.streams, tap.catalog  # discovered now, inside the quiet block
     return tap
+
+
+@contextmanager
+def _default_stop_signals() -> Iterator[None]:
+    """The stop signals' handlers as they were before the taps made inside.
+
+    The SDK's handlers write a Singer STATE and exit. For a tap that only checks or lists
+    streams there is no state to keep, and PyAirbyte stops ``check`` with SIGTERM as soon as
+    it has the status: the process should simply end.
+    """
+    stop_signals = [signal.SIGINT, signal.SIGTERM]
+    before = [signal.getsignal(number) for number in stop_signals]
+    try:
+        yield
+    finally:
+        for number, handler in zip(stop_signals, before, strict=True):
+            signal.signal(number, handler)
 
 
 @contextmanager

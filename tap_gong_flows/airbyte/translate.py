@@ -4,6 +4,7 @@ configured catalog to a Singer catalog, and states both ways."""
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from tap_gong_flows.airbyte.protocol import (
     parse_model,
 )
 from tap_gong_flows.streams import AssignedFlowsStream
+from tap_gong_flows.streams.assigned_flows import OPEN_INSTANCES_KEY
 
 SPEC_TITLE = "Gong Engage flows"
 JSON_SCHEMA_DRAFT_07 = "http://json-schema.org/draft-07/schema#"
@@ -33,6 +35,13 @@ RESUMABLE_FULL_REFRESH = frozenset({AssignedFlowsStream.name})
 # sync resumes from it; any other sync starts the stream from the beginning, as a full
 # refresh must (with "overwrite", a sync that skipped rows would lose them).
 SYNC_ID_KEY = "airbyte_sync_id"
+
+# The parts of a full-refresh stream's state that belong to the next sync rather than to a
+# position inside this one: track_finished_flows' list of the instances open at the end of
+# the last sync. They are read back whichever sync wrote them.
+CARRIED_TO_NEXT_SYNC: Mapping[str, frozenset[str]] = {
+    AssignedFlowsStream.name: frozenset({OPEN_INSTANCES_KEY}),
+}
 
 
 class InputError(Exception):
@@ -104,6 +113,7 @@ class StreamPlan:
     name: str
     incremental: bool
     sync_id: int | None = None  # the Airbyte sync this read belongs to, when the platform says
+    carried: frozenset[str] = frozenset()  # state keys that any later sync reads back
 
     def state_blob(self, bookmark: Mapping[str, Any]) -> dict[str, Any]:
         """The Airbyte stream state for the tap's bookmark of this stream."""
@@ -113,12 +123,14 @@ class StreamPlan:
         return blob
 
     def bookmark(self, blob: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The tap's bookmark from an Airbyte stream state, or ``None`` when this read must
-        start the stream from the beginning."""
+        """The tap's bookmark from an Airbyte stream state, or ``None`` when this read starts
+        the stream from the beginning with nothing carried over."""
         bookmark = dict(blob)
         written_by = bookmark.pop(SYNC_ID_KEY, None)
         if not self.incremental and (self.sync_id is None or written_by != self.sync_id):
-            return None
+            # Another sync's (or an unknown one's): its position is not ours to resume from.
+            bookmark = {key: bookmark[key] for key in self.carried if key in bookmark}
+            return bookmark or None
         return bookmark
 
 
@@ -131,27 +143,78 @@ def read_configured_catalog(data: Any) -> Any:
         raise InputError(f"catalog: not a configured Airbyte catalog: {exc}") from None
 
 
-def stream_plans(configured: Any, streams: Iterable[Stream]) -> dict[str, StreamPlan]:
-    """The configured streams, checked against the tap's streams."""
+@dataclass(frozen=True)
+class ReadPlan:
+    """What a configured catalog asks for, read the way Airbyte's CDK reads one.
+
+    ``notes``: a log line (level, text) for each way the catalog is taken otherwise than
+    it reads (the CDK does the same things, mostly without a word).
+    """
+
+    streams: dict[str, StreamPlan]
+    unknown: tuple[str, ...]
+    notes: tuple[tuple[int, str], ...]
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(names)
+
+
+def stream_plans(configured: Any, streams: Iterable[Stream]) -> ReadPlan:
+    """The configured streams, checked against the tap's streams as the CDK checks them.
+
+    - A stream the source does not have is skipped (the CDK marks it INCOMPLETE).
+    - Incremental on a stream without a cursor runs as a full refresh.
+    - The cursor is the stream's own (``source_defined_cursor``); a cursor field in the
+      catalog does not change it.
+    - A primary key in the catalog is the destination's concern; records do not change.
+    - No stream at all: nothing to read, and no error.
+    """
     known = {stream.name: stream for stream in streams}
     plans: dict[str, StreamPlan] = {}
+    unknown: list[str] = []
+    as_full_refresh: list[str] = []
+    notes: list[tuple[int, str]] = []
     for entry in configured.streams:
         name = entry.stream.name
         stream = known.get(name)
         if stream is None:
-            raise InputError(
-                f"catalog: stream {name!r} is not a stream of this source "
-                f"(it has {', '.join(sorted(known))}); run discover again"
-            )
+            unknown.append(name)
+            continue
         incremental = entry.sync_mode == SyncMode.incremental
         if incremental and not stream.replication_key:
-            raise InputError(
-                f"catalog: stream {name!r} supports full_refresh only, not incremental"
+            incremental = False
+            as_full_refresh.append(name)
+        cursor = [part for part in entry.cursor_field or () if part]
+        if incremental and cursor and cursor != [stream.replication_key]:
+            info = (
+                f"{name}: the catalog's cursor field {'.'.join(cursor)!r} is not used; "
+                f"the source defines the cursor, {stream.replication_key!r}"
             )
-        plans[name] = StreamPlan(name, incremental, getattr(entry, "sync_id", None))
+            notes.append((logging.INFO, info))
+        own_key = [[key] for key in stream.primary_keys or ()]
+        if entry.primary_key and entry.primary_key != own_key:
+            info = (
+                f"{name}: the catalog's primary key {entry.primary_key} is left to the "
+                f"destination; the records are the same (the source's key is {own_key})"
+            )
+            notes.append((logging.INFO, info))
+        plans[name] = StreamPlan(
+            name,
+            incremental,
+            getattr(entry, "sync_id", None),
+            CARRIED_TO_NEXT_SYNC.get(name, frozenset()),
+        )
+    if as_full_refresh:
+        info = "Read as full refresh, the only mode they have (asked for incremental): "
+        notes.insert(0, (logging.INFO, info + _names(as_full_refresh)))
+    if unknown:
+        warning = "Not streams of this source, skipped (run discover again): "
+        notes.append((logging.WARNING, warning + _names(unknown)))
     if not plans:
-        raise InputError("catalog: no stream is selected")
-    return plans
+        warning = "The configured catalog has no stream of this source: nothing to read"
+        notes.append((logging.WARNING, warning))
+    return ReadPlan(plans, tuple(unknown), tuple(notes))
 
 
 def singer_catalog(discovered: Catalog, plans: Mapping[str, StreamPlan]) -> Catalog:
