@@ -13,6 +13,8 @@ if [ "${DEMO_START_POSTGRES:-0}" = 1 ]; then
 fi
 LOADER="${DEMO_LOADER:-target-jsonl}"
 PROSPECTS="${DEMO_PROSPECTS:-1000}"
+# Gong answers in hundreds of milliseconds; so does the simulator here (DEMO_LATENCY=0 for none).
+LATENCY="${DEMO_LATENCY:-0.4}"
 
 echo "==> Installing tap-gong-flows and Meltano into .venv"
 "$VENV_BIN/pip" install --quiet --disable-pip-version-check -e . 'meltano>=4,<5'
@@ -31,7 +33,7 @@ fi
 mkdir -p output
 rm -f output/*.jsonl
 LOG="output/simulator.log"
-"$VENV_BIN/gong-api-simulator" --port 0 --prospects "$PROSPECTS" \
+"$VENV_BIN/gong-api-simulator" --port 0 --prospects "$PROSPECTS" --latency "$LATENCY" \
   --write-ids output/demo_prospect_ids.txt >"$LOG" 2>&1 &
 SIM_PID=$!
 trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
@@ -41,7 +43,7 @@ for _ in $(seq 100); do
 done
 SIM_URL=$(grep -o 'http://[0-9.:]*' "$LOG" | head -1)
 [ -n "$SIM_URL" ] || { echo "The simulator did not start:" >&2; cat "$LOG" >&2; exit 1; }
-echo "==> Gong API simulator on $SIM_URL with $PROSPECTS prospects"
+echo "==> Gong API simulator on $SIM_URL with $PROSPECTS prospects, answering in about $LATENCY s"
 
 echo "==> meltano run tap-gong-flows $LOADER"
 TAP_GONG_FLOWS_API_URL="$SIM_URL" "$VENV_BIN/meltano" --environment=simulator \
