@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tap_gong_flows.progress import SyncProgress
 from tap_gong_flows.prospect_ids import ConfigIds, SeenIds, unique_prospect_ids
+from tap_gong_flows.settings import setting_value
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
 from tap_gong_flows.streams.assigned_flows import RESUME_KEY
 
@@ -155,6 +156,12 @@ def test_killed_tap_process_resumes_without_loss(
     last_state = first.of_type("STATE")[-1]["value"]
     done = last_state["bookmarks"]["assigned_flows"][RESUME_KEY]
     assert 100 <= done < len(ids)
+
+    # Batches sent past the saved position: at most the in-flight window (and the one being
+    # written), the most a resumed sync asks again.
+    in_flight_cap = int(setting_value({}, "max_requests_in_flight"))
+    beyond = [b for b in asked_ids(simulator) if ids.index(b[0]) >= done]
+    assert len(beyond) <= in_flight_cap + 1
 
     state_path = tmp_path / "state.json"
     state_path.write_text(json.dumps(last_state))
