@@ -15,6 +15,7 @@ import pytest
 from tap_gong_flows.errors import GongAPIError, GongSyncStopped
 from tap_gong_flows.fan_out import OrderedFanOut
 from tap_gong_flows.pacing import InFlightWindow, RequestPacer
+from tap_gong_flows.settings import setting_value
 from tap_gong_flows.simulator import AnswerDelay, Fault, FaultPlan, GongDataset, GongSimulator
 
 from .conftest import ACCESS_KEY, ACCESS_KEY_SECRET, asked_ids, run_tap, run_tap_capturing_failure
@@ -276,4 +277,4 @@ def test_a_fatal_error_sends_nothing_new_and_writes_nothing_past_the_failed_batc
     # Once it failed, nothing new went out: at most the window was in flight behind it.
     failed_at = next(e.arrived for e in slow_simulator.request_log if e.status == 400)
     later = [e for e in slow_simulator.request_log if e.arrived > failed_at]
-    assert len(later) <= 24
+    assert len(later) <= int(setting_value({}, "max_requests_in_flight"))
