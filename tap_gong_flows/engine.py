@@ -100,6 +100,17 @@ class EngineSettings:
         )
 
 
+@dataclass(frozen=True)
+class GongCall:
+    """One request as a stream asks for it (the engine adds auth, pace and retries)."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None
+    body: Mapping[str, Any] | None
+    stream: str | None  # the metrics' stream tag
+
+
 class SyncStats:
     """What the sync cost so far, for progress lines and the final summary. Thread-safe."""
 
@@ -206,7 +217,7 @@ class RequestEngine:
         A failure that retrying cannot mend stops the whole sync: nothing new is sent.
         """
         try:
-            return self._call_with_retries(method, path, params, body, stream)
+            return self._call_with_retries(GongCall(method, path, params, body, stream))
         except GongSyncStopped:
             raise
         except GongError as exc:
@@ -218,15 +229,8 @@ class RequestEngine:
             self.stop(exc)
             raise
 
-    def _call_with_retries(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        body: Mapping[str, Any] | None,
-        stream: str | None,
-    ) -> Payload:
-        what = f"{method} {path}"
+    def _call_with_retries(self, call: GongCall) -> Payload:
+        what = f"{call.method} {call.path}"
         waits = retry_waits(
             base_seconds=self.retry_base_seconds, max_seconds=self.retry_max_seconds
         )
@@ -241,7 +245,7 @@ class RequestEngine:
                 with self._in_flight:
                     self.pacer.wait()
                     self._check_running(what)
-                    return self._exchange(method, path, params, body, stream)
+                    return self._exchange(call)
             except RETRYABLE_EXCEPTIONS as exc:
                 if _is_tls_misconfiguration(exc):
                     raise
@@ -270,29 +274,22 @@ class RequestEngine:
         else:
             self._sleep(wait)
 
-    def _exchange(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any] | None,
-        body: Mapping[str, Any] | None,
-        stream: str | None,
-    ) -> Payload:
+    def _exchange(self, call: GongCall) -> Payload:
         number = self.window.sent()
         try:
             with self.stats.flying():
                 response = self.session.request(
-                    method,
-                    self.settings.api_url + path,
-                    params=params,
-                    json=body,
+                    call.method,
+                    self.settings.api_url + call.path,
+                    params=call.params,
+                    json=call.body,
                     auth=self._auth,
                     timeout=self.settings.request_timeout_seconds,
                     allow_redirects=False,  # a redirect would carry the Authorization header on
                 )
         finally:
             self.window.answered(number)
-        self._log_duration(path, response, stream)
+        self._log_duration(call.path, response, call.stream)
         return answer_payload(
             response, max_retry_after_seconds=self.settings.max_retry_after_seconds
         )
