@@ -8,8 +8,9 @@ Standard library only. Typical use::
     with GongSimulator(GongDataset(prospect_count=1000)) as simulator:
         ...  # point the tap at simulator.url
 
-Paths served: see :mod:`.routes`. The dataset's helper methods (``users()``,
-``flows_visible_to()``, ``tasks_of()``...) return exactly what the endpoints answer.
+Paths served, and the OAuth scope each needs (``REQUIRED_SCOPES``): see :mod:`.routes`.
+The dataset's helper methods (``users()``, ``flows_visible_to()``, ``tasks_of()``...)
+return exactly what the endpoints answer.
 """
 
 from .data import FINISHED_STATUSES, OPEN_STATUSES, GongDataset, parse_prospect_index, prospect_id
@@ -22,6 +23,7 @@ from .routes import (
     FLOWS_PATH,
     FOLDERS_PATH,
     PROSPECTS_PATH,
+    REQUIRED_SCOPES,
     STEPS_PATH,
     TASKS_PATH,
     USERS_PATH,
@@ -39,6 +41,7 @@ __all__ = [
     "MAX_FLOW_IDS_PER_STEPS_REQUEST",
     "OPEN_STATUSES",
     "PROSPECTS_PATH",
+    "REQUIRED_SCOPES",
     "STEPS_PATH",
     "TASKS_PATH",
     "USERS_PATH",

@@ -17,6 +17,8 @@ from .faults import FaultPlan
 from .latency import DEFAULT_CAP_FACTOR, DEFAULT_SIGMA, AnswerDelay
 from .paging import DEFAULT_PAGE_SIZE
 from .people import DEFAULT_USER_COUNT
+from .routes import REQUIRED_SCOPES
+from .scopes import parse_scope_list
 from .server import GongSimulator
 
 READY_MESSAGE = "Gong API simulator listening on {url}"
@@ -27,7 +29,8 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="gong-api-simulator",
         description=(
             "Serve a deterministic fake of Gong's Engage endpoints: /v2/flows/prospects, "
-            "/v2/users, /v2/flows, /v2/flows/folders, /v2/flows/steps and /v2/tasks."
+            "/v2/users, /v2/flows, /v2/flows/folders, /v2/flows/steps and /v2/tasks. "
+            "With --scopes, endpoints needing a scope the credentials lack answer 403."
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (loopback)")
@@ -49,6 +52,19 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--access-key", default="sim-access-key")
     parser.add_argument("--access-key-secret", default="sim-access-key-secret")
     parser.add_argument("--access-token", default="sim-access-token")
+    parser.add_argument(
+        "--scopes",
+        type=_scope_list,
+        default=None,
+        metavar="SCOPES",
+        help=(
+            "comma-separated OAuth scopes the credentials hold, e.g. "
+            "api:flows:read,api:users:read; endpoints needing another scope answer 403 "
+            "'Insufficient scope'. Scopes the endpoints need: "
+            f"{', '.join(sorted(set(REQUIRED_SCOPES.values())))}. "
+            "Default: every scope is granted"
+        ),
+    )
     rate = parser.add_mutually_exclusive_group()
     rate.add_argument(
         "--rate-limit", type=float, default=3.0, help="requests allowed per 1 s window"
@@ -104,6 +120,13 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _scope_list(text: str) -> frozenset[str]:
+    try:
+        return parse_scope_list(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -145,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             page_size=args.page_size,
             verbose=args.verbose,
             latency=AnswerDelay(args.latency, seed=args.latency_seed) if args.latency else None,
+            scopes=args.scopes,
         )
     except ValueError as problem:
         parser.error(str(problem))

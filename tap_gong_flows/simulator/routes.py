@@ -1,4 +1,4 @@
-"""Which endpoint answers which path, and with which HTTP method."""
+"""Which endpoint answers which path, with which HTTP method, needing which OAuth scope."""
 
 from __future__ import annotations
 
@@ -24,10 +24,23 @@ from .paging import CursorBook
 from .replies import Answer
 from .request_parsing import ApiRequest
 
+_FLOWS_READ = "api:flows:read"
+
+# The scope each path needs, as Gong's API reference documents it per endpoint.
+REQUIRED_SCOPES: dict[str, str] = {
+    PROSPECTS_PATH: _FLOWS_READ,
+    USERS_PATH: "api:users:read",
+    FLOWS_PATH: _FLOWS_READ,
+    FOLDERS_PATH: _FLOWS_READ,
+    STEPS_PATH: _FLOWS_READ,
+    TASKS_PATH: "api:tasks:read",
+}
+
 __all__ = [
     "FLOWS_PATH",
     "FOLDERS_PATH",
     "PROSPECTS_PATH",
+    "REQUIRED_SCOPES",
     "STEPS_PATH",
     "TASKS_PATH",
     "USERS_PATH",
@@ -49,8 +62,11 @@ class Endpoint(Protocol):
 
 @dataclass(frozen=True)
 class Route:
+    """How one path is served: its method, its endpoint and the scope it needs."""
+
     method: str
     endpoint: Endpoint
+    scope: str
 
 
 def build_routes(
@@ -60,13 +76,19 @@ def build_routes(
     cursors: CursorBook,
     max_ids_per_request: int | None,
 ) -> dict[str, Route]:
-    """Every path the simulator serves, mapped to its method and endpoint."""
+    """Every path the simulator serves, mapped to its method, endpoint and scope."""
     context = EngageContext(dataset, page_size, cursors)
+    served: dict[str, tuple[str, Endpoint]] = {
+        PROSPECTS_PATH: ("POST", ProspectsEndpoint(dataset, max_ids_per_request)),
+        USERS_PATH: ("GET", UsersEndpoint(context)),
+        FLOWS_PATH: ("GET", FlowsEndpoint(context)),
+        FOLDERS_PATH: ("GET", FoldersEndpoint(context)),
+        STEPS_PATH: ("POST", StepsEndpoint(context)),
+        TASKS_PATH: ("POST", TasksEndpoint(context)),
+    }
+    if set(served) != set(REQUIRED_SCOPES):
+        raise AssertionError("every served path needs exactly one entry in REQUIRED_SCOPES")
     return {
-        PROSPECTS_PATH: Route("POST", ProspectsEndpoint(dataset, max_ids_per_request)),
-        USERS_PATH: Route("GET", UsersEndpoint(context)),
-        FLOWS_PATH: Route("GET", FlowsEndpoint(context)),
-        FOLDERS_PATH: Route("GET", FoldersEndpoint(context)),
-        STEPS_PATH: Route("POST", StepsEndpoint(context)),
-        TASKS_PATH: Route("POST", TasksEndpoint(context)),
+        path: Route(method, endpoint, REQUIRED_SCOPES[path])
+        for path, (method, endpoint) in served.items()
     }

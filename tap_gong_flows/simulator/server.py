@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -20,7 +21,8 @@ from .limits import RequestLimiter
 from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE, CursorBook
 from .replies import Answer, Reply, error_reply, json_reply
 from .request_parsing import ApiError, ApiRequest, decode_json, loggable
-from .routes import PROSPECTS_PATH, Route, build_routes
+from .routes import PROSPECTS_PATH, REQUIRED_SCOPES, Route, build_routes
+from .scopes import ScopeGrant
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class GongSimulator:
     ``max_ids_per_request`` caps the IDs of a prospects request (the steps endpoint has
     its own fixed cap of 20 flow IDs). ``latency`` delays every answer like a network
     and a busy server would (none by default).
+
+    ``scopes`` are the OAuth scopes the credentials hold (the access key pair and the
+    bearer token alike); ``None``, the default, grants every scope. A request to an
+    endpoint whose scope (see :data:`.routes.REQUIRED_SCOPES`) is not granted answers
+    403 ``Insufficient scope: <scope>``, after the credentials were found valid and
+    before the quotas count it. Change the grant while running with the :attr:`scopes`
+    property, :meth:`grant` or :meth:`revoke`.
     """
 
     def __init__(
@@ -73,6 +82,7 @@ class GongSimulator:
         cursor_ttl_seconds: float | None = DEFAULT_CURSOR_TTL_SECONDS,
         verbose: bool = False,
         latency: AnswerDelay | None = None,
+        scopes: Iterable[str] | None = None,
     ) -> None:
         if max_ids_per_request is not None and max_ids_per_request < 1:
             raise ValueError(f"max_ids_per_request must be at least 1: {max_ids_per_request}")
@@ -81,6 +91,7 @@ class GongSimulator:
         self.dataset = dataset
         self.page_size = page_size
         self.credentials = Credentials(access_key, access_key_secret, access_token)
+        self._grant = ScopeGrant(scopes)
         self.faults = faults if faults is not None else FaultPlan()
         self.max_ids_per_request = max_ids_per_request
         self.verbose = verbose
@@ -188,6 +199,26 @@ class GongSimulator:
         """Forget the requests counted against the per-second and daily quotas."""
         self._limiter.reset()
 
+    # -- scopes ----------------------------------------------------------------------
+
+    @property
+    def scopes(self) -> frozenset[str] | None:
+        """The scopes granted to the credentials, or None when every scope is."""
+        return self._grant.scopes
+
+    @scopes.setter
+    def scopes(self, scopes: Iterable[str] | None) -> None:
+        self._grant.replace(scopes)
+
+    def grant(self, *scopes: str) -> None:
+        """Grant ``scopes`` as well; no change while every scope is granted."""
+        self._grant.grant(scopes)
+
+    def revoke(self, *scopes: str) -> None:
+        """Withdraw ``scopes``. If every scope was granted, the scopes the endpoints
+        need stay granted, except these."""
+        self._grant.revoke(scopes, REQUIRED_SCOPES.values())
+
     # -- answering -------------------------------------------------------------------
 
     def respond(
@@ -246,6 +277,8 @@ class GongSimulator:
                 f"Unauthorized: {auth.problem}",
                 {"WWW-Authenticate": 'Basic realm="Gong API"'},
             )
+        if not self._grant.allows(route.scope):
+            return error_reply(403, f"Insufficient scope: {route.scope}")
         rejection = self._limiter.admit(request.arrived)
         if rejection is not None:
             return error_reply(429, rejection.message, {"Retry-After": str(rejection.retry_after)})
@@ -256,7 +289,7 @@ class GongSimulator:
         return json_reply(200, answer.payload)
 
     def _answer_for_fault(self, request: ApiRequest) -> Answer:
-        """What the endpoint would answer, skipping auth and quotas as faults do.
+        """What the endpoint would answer, skipping auth, scopes and quotas as faults do.
 
         Requests to unknown paths are treated as prospects requests, the simulator's
         first endpoint, so path-less faults keep their old shape there.
