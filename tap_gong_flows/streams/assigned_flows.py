@@ -108,7 +108,9 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
 
     def _sync_starting(self) -> None:
         """The parent starts: the target learns of this stream before the first answer
-        (which may be a failure) is in."""
+        (which may be a failure) is in, and the sync's meters start: a first answer that
+        fails is still timed as a failed sync."""
+        self.start_sync_metrics()
         if self.selected:
             self._write_schema_message()
 

@@ -61,7 +61,7 @@ class ThreadSafeSyncWideCounter(SyncWideCounter):
 
 
 class SyncWideTimer(_SpansTheSync, metrics.Timer):
-    """A timer from the first batch to :meth:`close`."""
+    """A timer from the start of the sync to :meth:`close`."""
 
     def close(self, *, failed: bool) -> None:
         status = metrics.Status.FAILED if failed else metrics.Status.SUCCEEDED
@@ -98,6 +98,10 @@ class SyncWideMetrics(Stream):
 
     def get_http_request_counter(self) -> metrics.Counter:
         return self._meters()[2]
+
+    def start_sync_metrics(self) -> None:
+        """Start the sync's meters before its first batch is in."""
+        self._meters()
 
     def close_sync_metrics(self, *, failed: bool) -> None:
         """Log the sync's totals; the next sync starts new meters."""
