@@ -170,7 +170,12 @@ class RequestEngine:
         self._clock = clock
         # Waits end early when the sync stops, so a failing sync does not sleep first.
         self._sleep = sleep or self._interruptible_sleep
-        self.pacer = RequestPacer(settings.max_requests_per_second, clock=clock, sleep=self._sleep)
+        self.pacer = RequestPacer(
+            settings.max_requests_per_second,
+            clock=clock,
+            sleep=self._sleep,
+            stopped=self._stopping.is_set,
+        )
         cap = settings.max_requests_in_flight
         self.window = InFlightWindow(settings.max_requests_per_second, cap, clock=clock)
         self.budget = RequestBudget(settings.max_requests_per_sync)

@@ -26,6 +26,11 @@ class RequestPacer:
     server's window starts. ``safety_margin`` widens the gap a little so that network
     jitter between our clock and Gong's cannot squeeze two requests into one window.
 
+    The gap is measured from the moment the previous request was actually let go, not
+    from a planned timetable: a thread that wakes late pushes the next start back rather
+    than leaving it less than a gap behind (with a timetable, one start 11 ms late put
+    four requests into one of Gong's seconds). Waiting requests go first come, first served.
+
     :meth:`hold` stops every start until a moment has passed: a 429's Retry-After is
     about the company's quota, so it holds back all requests, not only the one that drew it.
     """
@@ -37,45 +42,49 @@ class RequestPacer:
         safety_margin: float = 0.01,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         if max_per_second <= 0:
             raise ValueError("max_per_second must be positive")
         self.interval = (1.0 / max_per_second) * (1.0 + safety_margin)
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next_start: float | None = None
+        self._stopped = stopped
+        self._turns = threading.Condition()
+        self._tickets = itertools.count()
+        self._serving = 0
+        self._last_start = -math.inf
         self._held_until = -math.inf
 
     def wait(self) -> float:
-        """Block until this request may start; return how long that took."""
-        waited = 0.0
-        with self._lock:
-            now = self._clock()
-            start = self._reserve(now)
-        while True:
-            delay = start - now
-            if delay > 0:
-                self._sleep(delay)
-                waited += delay
-            with self._lock:
-                now = self._clock()
-                if now >= self._held_until:
-                    return waited
-                # A 429 arrived while this request waited for its turn: queue again,
-                # behind the hold.
-                start = self._reserve(now)
+        """Block until this request may start; return how long that took.
 
-    def _reserve(self, now: float) -> float:
-        start = max(now, self._held_until)
-        if self._next_start is not None:
-            start = max(start, self._next_start)
-        self._next_start = start + self.interval
-        return start
+        Returns at once, without starting, once ``stopped`` says the sync is stopping.
+        """
+        began = self._clock()
+        with self._turns:
+            ticket = next(self._tickets)
+            while ticket != self._serving:
+                self._turns.wait()
+        try:
+            while not self._stopped():
+                with self._turns:
+                    now = self._clock()
+                    start = max(self._last_start + self.interval, self._held_until)
+                    if now >= start:
+                        self._last_start = now
+                        break
+                # Sleep outside the lock, so that a 429's hold can land meanwhile.
+                self._sleep(start - now)
+        finally:
+            with self._turns:
+                self._serving += 1
+                self._turns.notify_all()
+        return self._clock() - began
 
     def hold(self, seconds: float) -> None:
         """No request starts in the next ``seconds`` (from now)."""
-        with self._lock:
+        with self._turns:
             until = self._clock() + seconds
             if until > self._held_until:
                 self._held_until = until

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -56,6 +58,60 @@ def test_pacer_safety_margin_keeps_efficiency_high() -> None:
         pacer.wait()
     ideal = 30 / 3
     assert 0.97 <= ideal / (clock.now - first) < 1.0
+
+
+def test_a_start_that_wakes_late_pushes_the_next_one_back() -> None:
+    clock = FakeClock()
+    late = iter([0.0, 0.05, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0])
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds + next(late, 0.0))  # the thread wakes up late, now and then
+
+    pacer = RequestPacer(3, safety_margin=0.0, clock=clock, sleep=sleep)
+    starts = []
+    for _ in range(10):
+        pacer.wait()
+        starts.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 1 / 3 - 1e-9
+    assert max(sum(1 for s in starts if t <= s < t + 1) for t in starts) == 3
+
+
+def test_a_stopping_sync_stops_waiting_for_its_turn() -> None:
+    clock = FakeClock()
+    stopping = False
+
+    def sleep(seconds: float) -> None:
+        nonlocal stopping
+        stopping = True  # the sync fails while this request waits
+        clock.sleep(0.01)
+
+    pacer = RequestPacer(3, clock=clock, sleep=sleep, stopped=lambda: stopping)
+    pacer.wait()
+    pacer.hold(60.0)
+    pacer.wait()
+    assert clock.now < 1001.0
+
+
+def test_pacer_lets_waiting_threads_go_in_arrival_order() -> None:
+    pacer = RequestPacer(200, safety_margin=0.0)
+    started: list[int] = []
+
+    def request(number: int) -> None:
+        pacer.wait()
+        started.append(number)
+
+    pacer.wait()
+    pacer.hold(0.2)
+    threads = []
+    for number in range(8):
+        thread = threading.Thread(target=request, args=(number,))
+        thread.start()
+        threads.append(thread)
+        time.sleep(0.01)  # each is queued before the next arrives
+    for thread in threads:
+        thread.join()
+    assert started == list(range(8))
 
 
 def test_pacer_rejects_non_positive_rate() -> None:
