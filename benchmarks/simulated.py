@@ -1,25 +1,29 @@
-"""The simulator side of the benchmarks: servers, ID files and tap configs."""
+"""The simulator side of the benchmarks: servers, ID files, tap configs, measured syncs."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tap_gong_flows.simulator import GongDataset, GongSimulator
+from benchmarks.harness import ChildResult, python_argv, run_child
+from tap_gong_flows.simulator import AnswerDelay, GongDataset, GongSimulator, RequestLogEntry
 
 ACCESS_KEY = "bench-access-key"
 ACCESS_KEY_SECRET = "bench-access-key-secret"
+# The simulator's own default seed for answer times: every run draws the same delays.
+LATENCY_SEED = 0
 
 
 class TimedSimulator(GongSimulator):
     """The project's simulator, adding up how long it spends deciding its answers.
 
-    ``busy_seconds`` is the time inside :meth:`respond` (building the records and
-    encoding the JSON body), i.e. the part of a synchronous client's wait that is the
-    simulator's own work. It stays 0 if the server stops calling ``respond``.
+    ``busy_seconds`` is the time inside :meth:`respond` (building the records, encoding
+    the JSON body, and any simulated latency), summed over the server's threads.
     """
 
     busy_seconds = 0.0
@@ -38,8 +42,17 @@ class TimedSimulator(GongSimulator):
         self.busy_seconds = 0.0
 
 
-def start_simulator(dataset: GongDataset, rate_limit_per_second: float | None) -> TimedSimulator:
-    """A running simulator; without a per-second limit, the daily limit is lifted too."""
+def start_simulator(
+    dataset: GongDataset,
+    rate_limit_per_second: float | None,
+    *,
+    latency: float = 0.0,
+    page_size: int | None = None,
+) -> TimedSimulator:
+    """A running simulator; without a per-second limit, the daily limit is lifted too.
+
+    ``latency`` is the median answer time in seconds (0: answers as fast as it can).
+    """
     kwargs: dict[str, Any] = {
         "access_key": ACCESS_KEY,
         "access_key_secret": ACCESS_KEY_SECRET,
@@ -47,6 +60,10 @@ def start_simulator(dataset: GongDataset, rate_limit_per_second: float | None) -
     }
     if rate_limit_per_second is None:
         kwargs["daily_limit"] = None  # the memory runs alone send 11,000 requests
+    if latency > 0:
+        kwargs["latency"] = AnswerDelay(latency, seed=LATENCY_SEED)
+    if page_size is not None:
+        kwargs["page_size"] = page_size
     simulator = TimedSimulator(dataset, **kwargs)
     simulator.start()
     return simulator
@@ -102,3 +119,73 @@ def baseline_config(path: Path, simulator: GongSimulator, ids_file: Path, batch_
     }
     path.write_text(json.dumps(config, indent=2))
     return path
+
+
+def tap_argv(config: Path, *extra: str) -> list[str]:
+    """The real tap as a subprocess: ``python -m tap_gong_flows --config CONFIG ...``."""
+    return python_argv("-m", "tap_gong_flows", "--config", str(config), *extra)
+
+
+def baseline_argv(config: Path, *extra: str) -> list[str]:
+    return python_argv("-m", "benchmarks.baseline_tap", "--config", str(config), *extra)
+
+
+@dataclass
+class SyncRun:
+    """One child run against a simulator, with what the simulator saw of it."""
+
+    child: ChildResult
+    log: list[RequestLogEntry]
+    most_in_flight: int
+    simulator_busy: float
+
+    @property
+    def requests(self) -> int:
+        return len(self.log)
+
+    @property
+    def statuses(self) -> Counter[int | None]:
+        return Counter(entry.status for entry in self.log)
+
+    @property
+    def first_arrival(self) -> float | None:
+        return min((entry.arrived for entry in self.log), default=None)
+
+    @property
+    def startup(self) -> float | None:
+        """Process start to the first request arriving at the simulator."""
+        first = self.first_arrival
+        return None if first is None else first - self.child.started
+
+    @property
+    def simulator_share(self) -> float | None:
+        """The simulator's busy time over the sync (first request to end of output)."""
+        first = self.first_arrival
+        if first is None or self.child.ended <= first:
+            return None
+        return self.simulator_busy / (self.child.ended - first)
+
+    def problem(self, stream: str | None = "assigned_flows") -> str:
+        """Why this run cannot be measured (empty when it can)."""
+        if not self.child.ok:
+            return self.child.problem()
+        bad = {status: n for status, n in self.statuses.items() if status not in (200, 429)}
+        if bad:
+            return f"{self.child.label}: the simulator answered {bad} (status: count)"
+        if stream is not None and not self.child.records:
+            return f"{self.child.label}: no {stream} RECORD line on stdout"
+        return ""
+
+
+def measured_sync(
+    simulator: TimedSimulator,
+    label: str,
+    argv: list[str],
+    *,
+    timeout: float,
+    copy_stdout_to: Path | None = None,
+) -> SyncRun:
+    """Run ``argv`` against ``simulator`` (its log and quotas reset first) and measure it."""
+    simulator.reset()
+    child = run_child(label, argv, timeout=timeout, copy_stdout_to=copy_stdout_to)
+    return SyncRun(child, simulator.request_log, simulator.most_in_flight(), simulator.busy_seconds)
