@@ -10,13 +10,11 @@ that reads them, so the requests of one stream overlap the end of the one before
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.fan_out import OrderedFanOut
 from tap_gong_flows.gong_api import EngageApi
-
-Record = dict[str, Any]
+from tap_gong_flows.record import Record
 
 
 def distinct_by_id(records: Iterable[Record]) -> list[Record]:

@@ -13,8 +13,8 @@ from typing import Any
 from tap_gong_flows.answers import Payload
 from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.errors import GongError
-
-Record = dict[str, Any]
+from tap_gong_flows.record import Record
+from tap_gong_flows.schemas import KNOWN_VALUES
 
 USERS_PATH = "/v2/users"
 FLOWS_PATH = "/v2/flows"
@@ -22,6 +22,9 @@ FOLDERS_PATH = "/v2/flows/folders"
 STEPS_PATH = "/v2/flows/steps"
 TASKS_PATH = "/v2/tasks"
 ASSIGNED_FLOWS_PATH = "/v2/flows/prospects"
+
+# /v2/tasks needs its action filter; every action the spec lists asks for all tasks.
+TASK_ACTIONS = list(KNOWN_VALUES["TASK"]["actions[]"])
 
 
 def records_under(payload: Payload, key: str, what: str) -> list[Record]:

@@ -26,6 +26,7 @@ from tap_gong_flows.prospect_ids import (
     ProspectSourceError,
     SqlQueryIds,
 )
+from tap_gong_flows.prospect_ids.gong_tasks import TaskProspectIds
 from tap_gong_flows.settings import (
     SETTINGS_SCHEMA,
     check_settings,
@@ -43,7 +44,6 @@ from tap_gong_flows.streams import (
     UsersStream,
 )
 from tap_gong_flows.streams.batches import BatchHandoff
-from tap_gong_flows.streams.tasks import TaskProspectIds
 
 # The streams the Engage directory feeds. (The SDK syncs streams in the order of their
 # names, whatever the order here; see SyncOrder.)

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tap_gong_flows.iterables import batched
 from tap_gong_flows.prospect_ids import (
     ConfigIds,
     IdFileError,
     ProspectIdFile,
-    _normalize_unusual,
-    batched,
     normalize_prospect_id,
     unique_prospect_ids,
 )
+from tap_gong_flows.prospect_ids.cleaning import _normalize_unusual
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tap_gong_flows.progress import SyncProgress
-from tap_gong_flows.prospect_ids import ConfigIds, SeenIds, unique_prospect_ids
+from tap_gong_flows.prospect_ids import ConfigIds, unique_prospect_ids
+from tap_gong_flows.seen_ids import SeenIds
 from tap_gong_flows.settings import setting_value
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
 from tap_gong_flows.streams.assigned_flows import RESUME_KEY

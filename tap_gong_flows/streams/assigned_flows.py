@@ -12,9 +12,11 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from tap_gong_flows.client import GongStream
 from tap_gong_flows.gong_api import ASSIGNED_FLOWS_PATH
 from tap_gong_flows.instance_set import decode_instance_ids, encode_instance_ids
-from tap_gong_flows.prospect_ids import SeenIds, batched
+from tap_gong_flows.iterables import batched
+from tap_gong_flows.record import Record
 from tap_gong_flows.schemas import ASSIGNED_FLOW
-from tap_gong_flows.streams.batches import BatchHandoff, ProspectBatch, Record
+from tap_gong_flows.seen_ids import SeenIds
+from tap_gong_flows.streams.batches import BatchHandoff, ProspectBatch
 from tap_gong_flows.streams.plain_records import PlainRecords
 from tap_gong_flows.streams.prospects import BATCH_KEY, ProspectsStream
 from tap_gong_flows.streams.sync_metrics import SyncWideMetrics

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-Record = dict[str, Any]
+from tap_gong_flows.record import Record
 
 
 @dataclass(frozen=True)

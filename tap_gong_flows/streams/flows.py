@@ -10,7 +10,7 @@ from singer_sdk import typing as th
 
 from tap_gong_flows.client import GongStream
 from tap_gong_flows.fan_out import OrderedFanOut
-from tap_gong_flows.prospect_ids import batched
+from tap_gong_flows.iterables import batched
 from tap_gong_flows.schemas import FLOW, FLOW_STEP
 
 if TYPE_CHECKING:

@@ -15,10 +15,12 @@ from singer_sdk import typing as th
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_gong_flows.client import GongStream
+from tap_gong_flows.iterables import batched
 from tap_gong_flows.progress import SyncProgress
-from tap_gong_flows.prospect_ids import ProspectIdSource, batched, unique_prospect_ids
+from tap_gong_flows.prospect_ids import ProspectIdSource, unique_prospect_ids
+from tap_gong_flows.record import Record
 from tap_gong_flows.settings import setting_value
-from tap_gong_flows.streams.batches import BatchHandoff, ProspectBatch, Record
+from tap_gong_flows.streams.batches import BatchHandoff, ProspectBatch
 from tap_gong_flows.streams.plain_records import PlainRecords
 from tap_gong_flows.streams.versioning import VERSION_KEY, ActivatedAtEnd
 

@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tap_gong_flows.client import GongStream
-from tap_gong_flows.directory import EngageDirectory
-from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.fan_out import OrderedFanOut
-from tap_gong_flows.gong_api import EngageApi
+from tap_gong_flows.gong_api import TASK_ACTIONS
+from tap_gong_flows.record import Record
 from tap_gong_flows.schemas import KNOWN_VALUES, TASK
 
 if TYPE_CHECKING:
@@ -18,9 +17,6 @@ if TYPE_CHECKING:
 
 TASK_TYPES = list(KNOWN_VALUES["TASK"]["type"])
 TASK_STATUSES = list(KNOWN_VALUES["TASK"]["status"])
-TASK_ACTIONS = list(KNOWN_VALUES["TASK"]["actions[]"])
-
-Record = dict[str, Any]
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -66,33 +62,3 @@ class TasksStream(GongStream):
                     updated = _parse_time(task.get("updated"))
                     if since is None or updated is None or updated > since:
                         yield task
-
-
-class TaskProspectIds:
-    """Prospect IDs Gong knows from Engage flow tasks: each task's contact and its
-    additional contacts, open and done."""
-
-    name = "crm_prospect_ids_from_tasks"
-    item_label = "task contact"
-
-    def __init__(self, api: EngageApi, directory: EngageDirectory, engine: RequestEngine) -> None:
-        self._api = api
-        self._directory = directory
-        self._engine = engine
-
-    def _flow_tasks_of(self, user_id: str) -> list[Record]:
-        return self._api.tasks_of(
-            user_id, types=["FLOW"], statuses=["OPEN", "DONE"], actions=TASK_ACTIONS
-        )
-
-    def __iter__(self) -> Iterator[str]:
-        user_ids = [str(user["id"]) for user in self._directory.users()]
-        for tasks in self._engine.fan_out(user_ids, self._flow_tasks_of).results():
-            for task in tasks:
-                contacts = [task.get("contact"), *(task.get("additionalContacts") or [])]
-                for contact in contacts:
-                    if isinstance(contact, dict) and contact.get("crmId"):
-                        yield str(contact["crmId"])
-
-    def size_hint(self) -> None:
-        return None
