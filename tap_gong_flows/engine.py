@@ -35,7 +35,8 @@ from tap_gong_flows.errors import (
 from tap_gong_flows.fan_out import OrderedFanOut
 from tap_gong_flows.pacing import InFlightWindow, RequestBudget, RequestPacer
 from tap_gong_flows.retries import retry_waits
-from tap_gong_flows.settings import normalized_api_url, setting_value
+from tap_gong_flows.settings import setting_value
+from tap_gong_flows.urls import normalized_api_url
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -1,30 +1,20 @@
-"""The tap's settings: their schema (the public contract) and the checks run before any request.
+"""The tap's settings, declared once: names, types, defaults, titles and descriptions.
 
-Every problem is reported as ``"<setting>: <what is wrong>"`` so a user knows which line of
-their config to change. Values of secret settings are never echoed back.
+This declaration is the public contract. ``--about`` prints it, and the settings of
+``meltano.yml`` and the README's configuration table are generated from it
+(``python -m tools.settings_docs --write``; a test fails when they drift). The checks run
+on a config before any request are in :mod:`tap_gong_flows.config_checks`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft7Validator, ValidationError
 from singer_sdk import typing as th
 
-from tap_gong_flows.prospect_ids import (
-    IdFileError,
-    ProspectIdFile,
-    ProspectSourceError,
-    SqlQueryIds,
-    normalize_prospect_id,
-)
-
 DEFAULT_API_URL = "https://api.gong.io"
-
-SECRET_SETTINGS = ("access_key", "access_key_secret", "access_token", "crm_prospect_ids_sql_url")
 
 SETTINGS = th.PropertiesList(
     th.Property(
@@ -61,14 +51,18 @@ SETTINGS = th.PropertiesList(
         title="API base URL",
         description=(
             "Your company's Gong API base URL (api_base_url_for_customer when you use "
-            "OAuth), without a path. http:// is accepted only for loopback hosts."
+            "OAuth), without a path; a trailing slash is fine. http:// is accepted only "
+            "for loopback hosts."
         ),
     ),
     th.Property(
         "crm_prospect_ids",
         th.ArrayType(th.StringType),
         title="CRM prospect IDs",
-        description="CRM IDs of the prospects (contacts, leads) whose flows to extract.",
+        description=(
+            "CRM IDs of the prospects (contacts, leads) whose flows to extract, e.g. "
+            "Salesforce contact or lead IDs, HubSpot contact IDs."
+        ),
     ),
     th.Property(
         "crm_prospect_ids_file",
@@ -164,7 +158,10 @@ SETTINGS = th.PropertiesList(
         th.IntegerType(minimum=1),
         default=100,
         title="Prospect IDs per request",
-        description="How many CRM prospect IDs go into one POST /v2/flows/prospects.",
+        description=(
+            "How many CRM prospect IDs go into one POST /v2/flows/prospects (at least 1). "
+            "100 is the batch size Gong documents for its other prospect endpoints."
+        ),
     ),
     th.Property(
         "max_requests_per_second",
@@ -218,6 +215,18 @@ SETTINGS = th.PropertiesList(
 
 SETTINGS_SCHEMA: dict[str, Any] = SETTINGS.to_dict()
 
+# What an unset setting without a default means, as the README's table shows it.
+UNSET_MEANS = {
+    "crm_prospect_ids_column": "first column",
+    "workspace_id": "all",
+    "max_requests_per_sync": "no limit",
+}
+
+# The settings whose values are never shown: marked secret in the declaration above.
+SECRET_SETTINGS = tuple(
+    name for name, spec in SETTINGS_SCHEMA["properties"].items() if spec.get("secret")
+)
+
 
 def setting_value(config: Mapping[str, Any], name: str) -> Any:
     """A setting's value, or its default from the schema above (defaults live only there)."""
@@ -225,175 +234,6 @@ def setting_value(config: Mapping[str, Any], name: str) -> Any:
     if value is None:
         return SETTINGS_SCHEMA["properties"][name].get("default")
     return value
-
-
-_JSON_TYPE_WORDS = {
-    "string": "a string",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "array": "a list",
-    "object": "an object",
-    "null": "null",
-}
-
-
-def _describe_type(expected: Any) -> str:
-    names = [expected] if isinstance(expected, str) else list(expected)
-    words = [_JSON_TYPE_WORDS.get(name, name) for name in names if name != "null"]
-    return " or ".join(words) or "null"
-
-
-def _schema_problem(error: ValidationError) -> str:
-    """One schema violation, phrased for a person; secret values are not repeated."""
-    path = [str(part) for part in error.absolute_path]
-    setting = path[0] if path else "config"
-    where = setting + "".join(f"[{part}]" for part in path[1:])
-    secret = setting in SECRET_SETTINGS
-    shown = "" if secret else f" (got {error.instance!r})"
-    if error.validator == "type":
-        return f"{where}: must be {_describe_type(error.validator_value)}{shown}"
-    if error.validator == "minimum":
-        return f"{where}: must be at least {error.validator_value}{shown}"
-    if error.validator == "exclusiveMinimum":
-        return f"{where}: must be greater than {error.validator_value}{shown}"
-    if secret:
-        return f"{where}: invalid value"
-    return f"{where}: {error.message}"
-
-
-def schema_problems(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
-    validator = Draft7Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-    return [_schema_problem(error) for error in errors]
-
-
-def unknown_settings(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
-    known = set(schema.get("properties", {}))
-    return sorted(name for name in config if name not in known)
-
-
-def _present(config: Mapping[str, Any], name: str) -> bool:
-    value = config.get(name)
-    return value is not None and value != ""
-
-
-def credential_problems(config: Mapping[str, Any]) -> list[str]:
-    has_key, has_secret = _present(config, "access_key"), _present(config, "access_key_secret")
-    has_token = _present(config, "access_token")
-    if has_token and (has_key or has_secret):
-        return [
-            "access_token: set either access_token (OAuth) or access_key with "
-            "access_key_secret (Basic auth), not both"
-        ]
-    if has_token:
-        return []
-    if has_key and not has_secret:
-        return ["access_key_secret: missing; access_key needs its access_key_secret"]
-    if has_secret and not has_key:
-        return ["access_key: missing; access_key_secret needs its access_key"]
-    if not has_key:
-        return ["access_key: no credentials; set access_key and access_key_secret, or access_token"]
-    return []
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def api_url_problems(value: Any) -> list[str]:
-    if not isinstance(value, str):
-        return []  # the schema check reports the type
-    try:
-        parts = urlsplit(value.strip())
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        return [f"api_url: not a valid URL ({exc}): {value!r}"]
-    if parts.scheme not in ("https", "http") or not host:
-        return [f"api_url: not an http(s) URL with a host, e.g. {DEFAULT_API_URL}: {value!r}"]
-    if parts.username or parts.password:
-        return ["api_url: must not contain credentials; use access_key/access_token"]
-    if parts.path.rstrip("/"):
-        return [
-            f"api_url: must be the base URL without a path (the tap adds /v2/...); "
-            f"got path {parts.path!r} in {value!r}"
-        ]
-    if parts.query or parts.fragment:
-        return [f"api_url: must not have a query string or fragment: {value!r}"]
-    if parts.scheme == "http" and not is_loopback_host(host):
-        return [
-            f"api_url: plain http:// is only allowed to loopback hosts (localhost, 127.0.0.0/8, "
-            f"::1); use https:// for {host}"
-        ]
-    return []
-
-
-def normalized_api_url(value: str) -> str:
-    return value.strip().rstrip("/")
-
-
-def prospect_file_problems(config: Mapping[str, Any]) -> list[str]:
-    path = config.get("crm_prospect_ids_file")
-    column = config.get("crm_prospect_ids_column")
-    if not isinstance(path, str) or not path:
-        if column:
-            return ["crm_prospect_ids_column: only applies to a .csv crm_prospect_ids_file"]
-        return []
-    try:
-        ProspectIdFile(path, column=column).check()
-    except IdFileError as exc:
-        return [str(exc)]
-    return []
-
-
-def sql_source_problems(config: Mapping[str, Any]) -> list[str]:
-    url, query = config.get("crm_prospect_ids_sql_url"), config.get("crm_prospect_ids_sql_query")
-    if not url and not query:
-        return []
-    if not url:
-        return ["crm_prospect_ids_sql_url: missing; crm_prospect_ids_sql_query needs it"]
-    if not isinstance(query, str) or not query.strip():
-        return ["crm_prospect_ids_sql_query: missing; crm_prospect_ids_sql_url needs a query"]
-    if not isinstance(url, str):
-        return []  # the schema check reports the type
-    try:
-        SqlQueryIds(url, query).check()
-    except ProspectSourceError as exc:
-        return [str(exc)]
-    return []
-
-
-def prospect_list_problems(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        return []  # the schema check reports the type
-    problems = []
-    for position, raw in enumerate(value, 1):
-        if isinstance(raw, str):
-            try:
-                normalize_prospect_id(raw)
-            except ValueError as reason:
-                problems.append(f"crm_prospect_ids item {position}: {reason}")
-    return problems
-
-
-def check_settings(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
-    """All problems with a configuration, schema violations first."""
-    problems = schema_problems(config, schema)
-    problems += credential_problems(config)
-    problems += api_url_problems(config.get("api_url", DEFAULT_API_URL))
-    if not any(
-        p.startswith(("crm_prospect_ids_file", "crm_prospect_ids_column")) for p in problems
-    ):
-        problems += prospect_file_problems(config)
-    problems += sql_source_problems(config)
-    problems += prospect_list_problems(config.get("crm_prospect_ids"))
-    return problems
 
 
 def secret_values(config: Mapping[str, Any]) -> Iterable[str]:

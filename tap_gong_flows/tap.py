@@ -16,6 +16,7 @@ from singer_sdk.helpers._classproperty import classproperty
 from tap_gong_flows import redaction
 from tap_gong_flows.auth import GongAuth
 from tap_gong_flows.client import GongStream, StreamServices
+from tap_gong_flows.config_checks import check_settings, credential_problems, unknown_settings
 from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
 from tap_gong_flows.output import RecordBatchingWriter
@@ -27,13 +28,7 @@ from tap_gong_flows.prospect_ids import (
     SqlQueryIds,
 )
 from tap_gong_flows.prospect_ids.gong_tasks import TaskProspectIds
-from tap_gong_flows.settings import (
-    SETTINGS_SCHEMA,
-    check_settings,
-    credential_problems,
-    secret_values,
-    unknown_settings,
-)
+from tap_gong_flows.settings import SETTINGS_SCHEMA, secret_values
 from tap_gong_flows.streams import (
     AssignedFlowsStream,
     FlowFoldersStream,

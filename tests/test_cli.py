@@ -253,7 +253,7 @@ _WRONG_VALUE_FOR_TYPE = {
 
 @pytest.mark.parametrize("name", sorted(SETTINGS_SCHEMA["properties"]))
 def test_every_setting_with_a_wrong_type_is_named_in_the_error(name: str) -> None:
-    from tap_gong_flows.settings import check_settings
+    from tap_gong_flows.config_checks import check_settings
 
     types = SETTINGS_SCHEMA["properties"][name]["type"]
     kind = next(t for t in ([types] if isinstance(types, str) else types) if t != "null")
