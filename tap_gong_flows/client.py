@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Stream, Tap
+from singer_sdk import Tap
 
 from tap_gong_flows.directory import EngageDirectory
 from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.gong_api import EngageApi
+from tap_gong_flows.sdk_hooks import HookedStream
 
 
 class SyncOrder:
@@ -80,7 +81,7 @@ class StreamServices:
         return EngageDirectory(self.api, self.engine)
 
 
-class GongStream(Stream):
+class GongStream(HookedStream):
     """A Gong Engage stream: asks the engine's endpoints, never the tap, for its records."""
 
     def __init__(self, tap: Tap, services: StreamServices, **kwargs: Any) -> None:

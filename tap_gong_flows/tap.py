@@ -8,10 +8,9 @@ import sys
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Stream, Tap
-from singer_sdk.configuration._dict_config import parse_environment_config
+from singer_sdk import Stream
 from singer_sdk.exceptions import ConfigValidationError
-from singer_sdk.helpers._classproperty import classproperty
+from typing_extensions import override
 
 from tap_gong_flows import redaction
 from tap_gong_flows.auth import GongAuth
@@ -28,6 +27,7 @@ from tap_gong_flows.prospect_ids import (
     SqlQueryIds,
 )
 from tap_gong_flows.prospect_ids.gong_tasks import TaskProspectIds
+from tap_gong_flows.sdk_hooks import HookedTap
 from tap_gong_flows.settings import SETTINGS_SCHEMA, secret_values
 from tap_gong_flows.streams import (
     AssignedFlowsStream,
@@ -58,15 +58,16 @@ def _numeric_from_env(value: str, integer: bool) -> Any:
         return value  # left as text, so validation names the setting and the bad value
 
 
-class TapGongFlows(Tap):
+class TapGongFlows(HookedTap):
     """Gong Engage flows, for the CRM prospects you name."""
 
     name = "tap-gong-flows"
     config_jsonschema = SETTINGS_SCHEMA
     message_writer_class = RecordBatchingWriter
 
-    @classproperty
-    def _env_var_config(cls) -> dict[str, Any]:
+    @classmethod
+    @override
+    def config_from_environment(cls) -> dict[str, Any]:
         # The SDK turns TAP_GONG_FLOWS_* integers with int() (a traceback on "abc") and
         # leaves numbers as text; parse both here and let validation report bad values.
         schema = copy.deepcopy(cls.config_jsonschema)
@@ -78,21 +79,24 @@ class TapGongFlows(Tap):
             if "integer" in types or "number" in types:
                 numeric[name] = "integer" in types
                 prop["type"] = ["string", "null"]
-        config = parse_environment_config(schema, cls._env_var_prefix)
+        config = cls.parse_environment(schema)
         for name, is_integer in numeric.items():
             if isinstance(config.get(name), str):
                 config[name] = _numeric_from_env(config[name], is_integer)
         return config
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+    @override
+    def validate_settings(self, *, raise_errors: bool = True) -> list[str]:
+        # The tap's own checks replace the SDK's: each problem names its setting.
         schema = copy.deepcopy(self.config_jsonschema)
         self.append_builtin_config(schema)
         for name, prop in schema["properties"].items():
-            if "default" in prop and self._config.get(name) is None:
-                self._config[name] = prop["default"]
-        for name in unknown_settings(self._config, schema):
+            if "default" in prop and self.config.get(name) is None:
+                self.fill_default(name, prop["default"])
+        config = dict(self.config)  # jsonschema checks dicts, not read-only views
+        for name in unknown_settings(config, schema):
             self.logger.warning("Unknown setting %r is ignored (check its spelling)", name)
-        problems = check_settings(self._config, schema)
+        problems = check_settings(config, schema)
         if problems and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=problems)
         for problem in problems:

@@ -245,14 +245,19 @@ def test_after_a_429_no_request_starts_before_its_retry_after(
 ) -> None:
     ids = list(dataset.prospect_ids())[:300]
     faults.enqueue(Fault.rate_limited(retry_after=1), path=PATH, body_contains=ids[100])
-    output = run_tap(_config(slow_simulator, crm_prospect_ids=ids, prospect_ids_per_request=25))
+    # At 5 starts a second, at most one start can be let go between Gong's answer and
+    # the tap reading it (that takes milliseconds, not 200 of them).
+    config = _config(slow_simulator, crm_prospect_ids=ids, max_requests_per_second=5)
+    output = run_tap({**config, "prospect_ids_per_request": 25})
     log = slow_simulator.request_log
     (limited,) = [entry for entry in log if entry.status == 429]
     # Requests already in flight may land before or after it; none may start inside the
-    # Retry-After that the answer named.
+    # Retry-After that the answer named, but the one already let go.
     started_after = [entry.arrived for entry in log if entry.arrived > limited.answered]
     assert started_after, "batches after the 429 were expected"
-    assert all(arrived >= limited.answered + 1.0 for arrived in started_after)
+    inside = [arrived for arrived in started_after if arrived < limited.answered + 1.0]
+    assert len(inside) <= 1, inside
+    assert len(started_after) - len(inside) >= 3
     assert output.records() == dataset.expected_open_records(ids)
 
 

@@ -24,7 +24,10 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tap_gong_flows.settings import SETTINGS_SCHEMA, UNSET_MEANS  # noqa: E402
+from tap_gong_flows.settings import SETTINGS, UNSET_MEANS  # noqa: E402
+
+# Freshly built: the SDK adds its built-in settings to the tap's schema object at run time.
+SETTINGS_SCHEMA = SETTINGS.to_dict()
 
 MELTANO_YML = REPO_ROOT / "meltano.yml"
 README = REPO_ROOT / "README.md"

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tap_gong_flows.client import GongStream
 from tap_gong_flows.gong_api import ASSIGNED_FLOWS_PATH
@@ -114,7 +115,7 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
         fails is still timed as a failed sync."""
         self.start_sync_metrics()
         if self.selected:
-            self._write_schema_message()
+            self.write_schema_message()
 
     def _sync_finished(self, complete: bool) -> None:
         """The parent's sync ended: complete (every batch written) or failed."""
@@ -197,10 +198,11 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
             level = min(level, logging.DEBUG)
         super().log(message, *args, level=level, **kwargs)
 
-    def _write_schema_message(self) -> None:
+    @override
+    def write_schema_message(self) -> None:
         # The SDK writes a SCHEMA each time a child syncs; one per sync is enough.
         if not self._schema_written:
-            super()._write_schema_message()
+            super().write_schema_message()
             self._schema_written = True
 
     def _records_for(self, batch: Sequence[str], answer: list[Record]) -> Iterator[Record]:

@@ -10,19 +10,19 @@ SDK's path runs unchanged.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 
-from singer_sdk import Stream
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Record
 from singer_sdk.mapper import SameRecordTransform
+from typing_extensions import override
 
 from tap_gong_flows.output import RecordBatchingWriter
+from tap_gong_flows.sdk_hooks import HookedStream
 
 
-class PlainRecords(Stream):
+class PlainRecords(HookedStream):
     """Writes each record straight to the tap's writer when nothing would change it.
 
     ``time_extracted`` is the time of :meth:`mark_extracted`, which the stream calls when
@@ -33,14 +33,14 @@ class PlainRecords(Stream):
 
     def mark_extracted(self) -> None:
         """The records written from now on were extracted now."""
-        self._extracted_at = utc_now()
+        self._extracted_at = datetime.now(UTC)
 
     @cached_property
     def _writes_plain_records(self) -> bool:
         maps = self.stream_maps
         return (
             self.TYPE_CONFORMANCE_LEVEL == TypeConformanceLevel.NONE
-            and isinstance(self._tap.message_writer, RecordBatchingWriter)
+            and isinstance(self.tap_writer, RecordBatchingWriter)
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
             and maps[0].stream_alias == self.name
@@ -48,13 +48,14 @@ class PlainRecords(Stream):
             and all(self.mask.values())
         )
 
-    def _write_record_message(self, record: Record) -> None:
+    @override
+    def write_record_message(self, record: Record) -> None:
         if not self._writes_plain_records:
-            super()._write_record_message(record)
+            super().write_record_message(record)
             return
         if self._extracted_at is None:
-            self._extracted_at = utc_now()
-        writer = self._tap.message_writer
+            self._extracted_at = datetime.now(UTC)
+        writer = self.tap_writer
         assert isinstance(writer, RecordBatchingWriter)
-        writer.write_record(self.name, record, self._stream_version, self._extracted_at)
-        self.state_manager.is_flushed = False
+        writer.write_record(self.name, record, self.stream_version, self._extracted_at)
+        self.mark_state_unflushed()

@@ -85,7 +85,7 @@ class ProspectsStream(PlainRecords, ActivatedAtEnd, GongStream):
         resume_after = self.handoff.resume_position() if self._children_selected else 0
         if not resume_after:
             self.stream_state.pop(VERSION_KEY, None)  # a fresh sync has a fresh version
-        self.stream_state.setdefault(VERSION_KEY, self._initialized_at // 1000)
+        self.stream_state.setdefault(VERSION_KEY, self.tap_started_at_ms // 1000)
         self.adopt_version(self.table_version)
         self.handoff.table_version = self.table_version
         hints = [source.size_hint() for source in sources]
@@ -137,7 +137,7 @@ class ProspectsStream(PlainRecords, ActivatedAtEnd, GongStream):
                 yield {"crmProspectId": prospect_id, "source": source}
         if answer is not None:
             self.handoff.put(batch, answer)
-            self._sync_children({BATCH_KEY: batch.number})
+            self.sync_children_of_batch({BATCH_KEY: batch.number})
         self._done_through = batch.last_position
         self._batch_done()
 

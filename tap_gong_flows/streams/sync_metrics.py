@@ -13,8 +13,11 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
-from singer_sdk import Stream, metrics
+from singer_sdk import metrics
 from singer_sdk.helpers.types import Context
+from typing_extensions import override
+
+from tap_gong_flows.sdk_hooks import HookedStream, log_counter_now
 
 
 class _SpansTheSync:
@@ -41,7 +44,7 @@ class SyncWideCounter(_SpansTheSync, metrics.Counter):
 
     def close(self) -> None:
         if self.value:
-            self._pop()
+            log_counter_now(self)
 
 
 class ThreadSafeSyncWideCounter(SyncWideCounter):
@@ -69,7 +72,7 @@ class SyncWideTimer(_SpansTheSync, metrics.Timer):
         metrics.log(self.logger, metrics.Point("timer", self.metric, self.elapsed(), self.tags))
 
 
-class SyncWideMetrics(Stream):
+class SyncWideMetrics(HookedStream):
     """A stream whose record count, sync time and request count span all its batches.
 
     The parent calls :meth:`close_sync_metrics` when the sync ends, failed or not.
@@ -88,11 +91,13 @@ class SyncWideMetrics(Stream):
             self._sync_meters = (records, timer, requests)
         return self._sync_meters
 
+    @override
     def get_record_counter(
         self, *, endpoint: str | None = None, log_interval: float = metrics.DEFAULT_LOG_INTERVAL
     ) -> metrics.Counter:
         return self._meters()[0]
 
+    @override
     def get_sync_timer(self) -> metrics.Timer:
         return self._meters()[1]
 

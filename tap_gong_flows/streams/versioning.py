@@ -11,24 +11,27 @@ version that the interrupted run started, kept in the state until then.
 
 from __future__ import annotations
 
-from singer_sdk import Stream
+from typing_extensions import override
+
+from tap_gong_flows.sdk_hooks import HookedStream
 
 # Where the prospects stream keeps the version of the sync in progress.
 VERSION_KEY = "table_version"
 
 
-class ActivatedAtEnd(Stream):
+class ActivatedAtEnd(HookedStream):
     """A full-table stream that sends ACTIVATE_VERSION once, when its sync is complete."""
 
-    def _write_activate_version_message(self, full_table_version: int) -> None:
+    @override
+    def activate_version_at_start(self, version: int) -> None:
         """Not at the start of a (child) sync: see :meth:`activate_version`."""
 
     def adopt_version(self, version: int | None) -> None:
         """Stamp the records of this run with the sync's version (the SDK sets its own)."""
         if self.emit_activate_version_messages:
-            self._stream_version = version
+            self.stream_version = version
 
     def activate_version(self) -> None:
         """The sync is complete: rows of older versions can go."""
-        if self.selected and self.emit_activate_version_messages and self._stream_version:
-            super()._write_activate_version_message(self._stream_version)
+        if self.selected and self.emit_activate_version_messages and self.stream_version:
+            self.write_activate_version(self.stream_version)
