@@ -30,8 +30,8 @@ from tap_gong_flows.simulator import (
     parse_prospect_index,
     prospect_id,
 )
-from tap_gong_flows.simulator.data import FINISHED_STATUSES, OPEN_STATUSES
-from tap_gong_flows.simulator.limits import RequestLimiter
+from tap_gong_flows.simulator.model.dataset import FINISHED_STATUSES, OPEN_STATUSES
+from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
 
 from .conftest import simulator_cli
 

@@ -28,7 +28,7 @@ from tap_gong_flows.simulator import (
     GongSimulator,
     prospect_id,
 )
-from tap_gong_flows.simulator.catalog import OWNERS
+from tap_gong_flows.simulator.model.catalog import OWNERS
 
 from .conftest import simulator_cli
 

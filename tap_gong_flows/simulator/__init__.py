@@ -8,18 +8,24 @@ Standard library only. Typical use::
     with GongSimulator(GongDataset(prospect_count=1000)) as simulator:
         ...  # point the tap at simulator.url
 
-Paths served, and the OAuth scope each needs (``REQUIRED_SCOPES``): see :mod:`.routes`.
+Paths served, and the OAuth scope each needs (``REQUIRED_SCOPES``): see :mod:`.serving.routes`.
 The dataset's helper methods (``users()``, ``flows_visible_to()``, ``tasks_of()``...)
 return exactly what the endpoints answer.
 """
 
-from .data import FINISHED_STATUSES, OPEN_STATUSES, GongDataset, parse_prospect_index, prospect_id
-from .engage_api import MAX_FLOW_IDS_PER_STEPS_REQUEST
-from .faults import Fault, FaultPlan
-from .latency import AnswerDelay
-from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE
-from .people import DEFAULT_USER_COUNT, INSTANCE_OWNER_COUNT
-from .routes import (
+from tap_gong_flows.simulator.endpoints.engage import MAX_FLOW_IDS_PER_STEPS_REQUEST
+from tap_gong_flows.simulator.faults.plan import Fault, FaultPlan
+from tap_gong_flows.simulator.model.dataset import (
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    GongDataset,
+    parse_prospect_index,
+    prospect_id,
+)
+from tap_gong_flows.simulator.model.people import DEFAULT_USER_COUNT, INSTANCE_OWNER_COUNT
+from tap_gong_flows.simulator.serving.latency import AnswerDelay
+from tap_gong_flows.simulator.serving.paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE
+from tap_gong_flows.simulator.serving.routes import (
     FLOWS_PATH,
     FOLDERS_PATH,
     PROSPECTS_PATH,
@@ -28,7 +34,7 @@ from .routes import (
     TASKS_PATH,
     USERS_PATH,
 )
-from .server import GongSimulator, RequestLogEntry
+from tap_gong_flows.simulator.serving.server import GongSimulator, RequestLogEntry
 
 __all__ = [
     "DEFAULT_CURSOR_TTL_SECONDS",

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
 
-from .data import GongDataset
-from .faults import FaultPlan
-from .latency import DEFAULT_CAP_FACTOR, DEFAULT_SIGMA, AnswerDelay
-from .paging import DEFAULT_PAGE_SIZE
-from .people import DEFAULT_USER_COUNT
-from .routes import REQUIRED_SCOPES
-from .scopes import parse_scope_list
-from .server import GongSimulator
+from tap_gong_flows.simulator.faults.plan import FaultPlan
+from tap_gong_flows.simulator.model.dataset import GongDataset
+from tap_gong_flows.simulator.model.people import DEFAULT_USER_COUNT
+from tap_gong_flows.simulator.serving.latency import DEFAULT_CAP_FACTOR, DEFAULT_SIGMA, AnswerDelay
+from tap_gong_flows.simulator.serving.paging import DEFAULT_PAGE_SIZE
+from tap_gong_flows.simulator.serving.routes import REQUIRED_SCOPES
+from tap_gong_flows.simulator.serving.scopes import parse_scope_list
+from tap_gong_flows.simulator.serving.server import GongSimulator
 
 READY_MESSAGE = "Gong API simulator listening on {url}"
 

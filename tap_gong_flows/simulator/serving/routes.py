@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from .api import PROSPECTS_PATH, ProspectsEndpoint
-from .data import GongDataset
-from .engage_api import (
+from tap_gong_flows.simulator.endpoints.engage import (
     FLOWS_PATH,
     FOLDERS_PATH,
     STEPS_PATH,
@@ -20,9 +18,11 @@ from .engage_api import (
     TasksEndpoint,
     UsersEndpoint,
 )
-from .paging import CursorBook
-from .replies import Answer
-from .request_parsing import ApiRequest
+from tap_gong_flows.simulator.endpoints.prospects import PROSPECTS_PATH, ProspectsEndpoint
+from tap_gong_flows.simulator.model.dataset import GongDataset
+from tap_gong_flows.simulator.serving.paging import CursorBook
+from tap_gong_flows.simulator.serving.replies import Answer
+from tap_gong_flows.simulator.serving.request_parsing import ApiRequest
 
 _FLOWS_READ = "api:flows:read"
 

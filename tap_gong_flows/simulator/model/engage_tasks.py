@@ -17,24 +17,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from .catalog import OPEN_STATUSES
-from .contacts import (
+from tap_gong_flows.simulator.model.catalog import OPEN_STATUSES
+from tap_gong_flows.simulator.model.contacts import (
     account_index,
     account_record,
     colleague_indices,
     contact_record,
     opportunity_record,
 )
-from .directory import EngageDirectory
-from .flow_steps import FlowStep
-from .hashing import digest, pick, unit
-from .ids import numeric_id
-from .people import User, make_user
-from .timestamps import DATA_AS_OF, instant_between, render_drawn_instant
+from tap_gong_flows.simulator.model.flow_steps import FlowStep
+from tap_gong_flows.simulator.model.flow_visibility import FlowVisibility
+from tap_gong_flows.simulator.model.hashing import digest, pick, unit
+from tap_gong_flows.simulator.model.ids import numeric_id
+from tap_gong_flows.simulator.model.people import User, make_user
+from tap_gong_flows.simulator.model.record import Record
+from tap_gong_flows.simulator.model.timestamps import (
+    DATA_AS_OF,
+    instant_between,
+    render_drawn_instant,
+)
 
-Record = dict[str, Any]
 InstancesAt = Callable[[int], list[Record]]
 
 TASK_STATUSES: tuple[str, ...] = ("OPEN", "DONE", "DISMISSED")
@@ -96,7 +99,7 @@ class TaskGenerator:
         self,
         seed: int,
         prospect_count: int,
-        directory: EngageDirectory,
+        directory: FlowVisibility,
         instances_at: InstancesAt,
     ) -> None:
         self._seed = seed

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from http import HTTPStatus
 
-from .faults import Fault
-from .replies import (
+from tap_gong_flows.simulator.faults.plan import Fault
+from tap_gong_flows.simulator.serving.replies import (
     JSON_CONTENT_TYPE,
     Answer,
     Reply,

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from typing import Any, Protocol
 
-from .replies import Reply, error_reply
+from tap_gong_flows.simulator.serving.replies import Reply, error_reply
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _IDLE_CONNECTION_TIMEOUT_SECONDS = 60

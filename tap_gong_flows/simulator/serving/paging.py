@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from .request_parsing import BadRequest
+from tap_gong_flows.simulator.serving.request_parsing import BadRequest
 
 T = TypeVar("T")
 

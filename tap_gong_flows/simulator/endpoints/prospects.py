@@ -6,9 +6,10 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .data import OPEN_STATUSES, GongDataset, Record
-from .replies import Answer, success_payload
-from .request_parsing import (
+from tap_gong_flows.simulator.model.dataset import OPEN_STATUSES, GongDataset
+from tap_gong_flows.simulator.model.record import Record
+from tap_gong_flows.simulator.serving.replies import Answer, success_payload
+from tap_gong_flows.simulator.serving.request_parsing import (
     NOT_JSON,
     ApiRequest,
     BadRequest,

@@ -7,12 +7,9 @@ contacts. Everything derives from ``(seed, index)``, like the flow instances.
 
 from __future__ import annotations
 
-from typing import Any
-
-from .hashing import digest, pick
-from .ids import crm_account_id, crm_opportunity_id, prospect_id
-
-Record = dict[str, Any]
+from tap_gong_flows.simulator.model.hashing import digest, pick
+from tap_gong_flows.simulator.model.ids import crm_account_id, crm_opportunity_id, prospect_id
+from tap_gong_flows.simulator.model.record import Record
 
 PROSPECTS_PER_ACCOUNT = 4
 CRM_TYPE = "SALESFORCE"

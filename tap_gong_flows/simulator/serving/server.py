@@ -1,5 +1,5 @@
 """The Gong API simulator: a local server answering like Gong's Engage flows, users and tasks
-endpoints (see :mod:`.routes` for the list)."""
+endpoints (see :mod:`tap_gong_flows.simulator.serving.routes` for the list)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,32 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .auth import AuthResult, Credentials
-from .data import GongDataset
-from .fault_replies import fault_reply
-from .faults import FaultPlan
-from .http_handler import SimulatorHTTPServer
-from .latency import AnswerDelay
-from .limits import RequestLimiter
-from .paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE, CursorBook
-from .replies import Answer, Reply, error_reply, json_reply
-from .request_parsing import ApiError, ApiRequest, decode_json, loggable
-from .routes import PROSPECTS_PATH, REQUIRED_SCOPES, Route, build_routes
-from .scopes import ScopeGrant
+from tap_gong_flows.simulator.faults.plan import FaultPlan
+from tap_gong_flows.simulator.faults.replies import fault_reply
+from tap_gong_flows.simulator.model.dataset import GongDataset
+from tap_gong_flows.simulator.serving.credentials import AuthResult, Credentials
+from tap_gong_flows.simulator.serving.http_handler import SimulatorHTTPServer
+from tap_gong_flows.simulator.serving.latency import AnswerDelay
+from tap_gong_flows.simulator.serving.paging import (
+    DEFAULT_CURSOR_TTL_SECONDS,
+    DEFAULT_PAGE_SIZE,
+    CursorBook,
+)
+from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
+from tap_gong_flows.simulator.serving.replies import Answer, Reply, error_reply, json_reply
+from tap_gong_flows.simulator.serving.request_parsing import (
+    ApiError,
+    ApiRequest,
+    decode_json,
+    loggable,
+)
+from tap_gong_flows.simulator.serving.routes import (
+    PROSPECTS_PATH,
+    REQUIRED_SCOPES,
+    Route,
+    build_routes,
+)
+from tap_gong_flows.simulator.serving.scopes import ScopeGrant
 
 
 @dataclass(frozen=True)

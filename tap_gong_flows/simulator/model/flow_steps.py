@@ -7,12 +7,12 @@ that call tasks generated from flow instances always have a step to point at.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from .hashing import digest, pick
-from .ids import numeric_id
+from tap_gong_flows.simulator.model.hashing import digest, pick
+from tap_gong_flows.simulator.model.ids import numeric_id
+from tap_gong_flows.simulator.model.record import Record
 
-Record = dict[str, Any]
 StepAction = Literal[
     "SEND_EMAIL", "AUTO_SEND_EMAIL", "CALL", "LINKEDIN_CONNECT", "LINKEDIN_MESSAGE", "CUSTOM"
 ]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from .catalog import CUSTOMER_SUCCESS_WORKSPACE_ID, OWNERS, SALES_WORKSPACE_ID
-from .hashing import digest, pick
-from .ids import numeric_id, parse_numeric_id
-from .timestamps import instant_between, render_drawn_instant
-
-Record = dict[str, Any]
+from tap_gong_flows.simulator.model.catalog import (
+    CUSTOMER_SUCCESS_WORKSPACE_ID,
+    OWNERS,
+    SALES_WORKSPACE_ID,
+)
+from tap_gong_flows.simulator.model.hashing import digest, pick
+from tap_gong_flows.simulator.model.ids import numeric_id, parse_numeric_id
+from tap_gong_flows.simulator.model.record import Record
+from tap_gong_flows.simulator.model.timestamps import instant_between, render_drawn_instant
 
 DEFAULT_USER_COUNT = 8
 MAX_USER_COUNT = 5000

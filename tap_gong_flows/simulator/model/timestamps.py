@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from .hashing import unit
+from tap_gong_flows.simulator.model.hashing import unit
 
 # The simulated account's "today": fixed, so the data is reproducible, and in the past,
 # so nothing looks created in the future. Records are dated up to this instant.

@@ -15,15 +15,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .contacts import CRM_TYPE
-from .data import GongDataset, Record
-from .directory import flow_record, flow_with_steps_record, folder_record, outsider_flow
-from .directory import personal_folder as personal_folder_of
-from .paging import CursorBook, page, request_scope
-from .people import make_user, user_record
-from .replies import Answer, new_request_id
-from .request_parsing import ApiRequest, BadRequest, NotFound, json_type, string_list
-from .tasks import TASK_ACTIONS, TASK_STATUSES, TASK_TYPES
+from tap_gong_flows.simulator.model.contacts import CRM_TYPE
+from tap_gong_flows.simulator.model.dataset import GongDataset
+from tap_gong_flows.simulator.model.engage_tasks import TASK_ACTIONS, TASK_STATUSES, TASK_TYPES
+from tap_gong_flows.simulator.model.flow_visibility import (
+    flow_record,
+    flow_with_steps_record,
+    folder_record,
+    outsider_flow,
+)
+from tap_gong_flows.simulator.model.flow_visibility import personal_folder as personal_folder_of
+from tap_gong_flows.simulator.model.people import make_user, user_record
+from tap_gong_flows.simulator.model.record import Record
+from tap_gong_flows.simulator.serving.paging import CursorBook, page, request_scope
+from tap_gong_flows.simulator.serving.replies import Answer, new_request_id
+from tap_gong_flows.simulator.serving.request_parsing import (
+    ApiRequest,
+    BadRequest,
+    NotFound,
+    json_type,
+    string_list,
+)
 
 USERS_PATH = "/v2/users"
 FLOWS_PATH = "/v2/flows"

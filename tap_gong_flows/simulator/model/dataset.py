@@ -3,7 +3,7 @@
 Nothing is stored per prospect: every record is derived on demand from a hash of
 ``(seed, prospect index, slot)``, so a dataset of millions of prospects costs no memory
 and any ID handed out can be resolved back to its records. The company's users, flow
-folders, flows and steps (:mod:`.directory`) and the users' tasks (:mod:`.tasks`) are
+folders, flows and steps (:mod:`.flow_visibility`) and the users' tasks (:mod:`.engage_tasks`) are
 derived from the same dataset and agree with the flow instances.
 """
 
@@ -12,30 +12,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
-from .catalog import FINISHED_STATUSES, FLOWS, OPEN_STATUSES, Flow
-from .directory import (
-    EngageDirectory,
+from tap_gong_flows.simulator.model.catalog import FINISHED_STATUSES, FLOWS, OPEN_STATUSES, Flow
+from tap_gong_flows.simulator.model.engage_tasks import TaskFilter, TaskGenerator
+from tap_gong_flows.simulator.model.flow_steps import step_record
+from tap_gong_flows.simulator.model.flow_visibility import (
     EngageFlow,
+    FlowVisibility,
     flow_record,
     flow_with_steps_record,
     folder_record,
     select_flows,
     select_folders,
 )
-from .flow_steps import step_record
-from .hashing import digest, unit
-from .ids import (
+from tap_gong_flows.simulator.model.hashing import digest, unit
+from tap_gong_flows.simulator.model.ids import (
     MAX_INSTANCE_PROSPECT_INDEX,
     flow_instance_id,
     parse_flow_instance_id,
     parse_prospect_index,
     prospect_id,
 )
-from .people import DEFAULT_USER_COUNT, User, user_record
-from .tasks import TaskFilter, TaskGenerator
-from .timestamps import DATA_AS_OF, render_instant
+from tap_gong_flows.simulator.model.people import DEFAULT_USER_COUNT, User, user_record
+from tap_gong_flows.simulator.model.record import Record
+from tap_gong_flows.simulator.model.timestamps import DATA_AS_OF, render_instant
 
 __all__ = [
     "FINISHED_STATUSES",
@@ -45,7 +45,6 @@ __all__ = [
     "prospect_id",
 ]
 
-Record = dict[str, Any]
 
 # Cumulative probabilities of a prospect having 0, 1 and 2 flow instances (else 3).
 _INSTANCE_COUNT_CUTOFFS = (0.30, 0.75, 0.95)
@@ -113,7 +112,7 @@ class GongDataset:
             raise ValueError(f"prospect_count out of range: {prospect_count}")
         self._prospect_count = prospect_count
         self._seed = seed
-        self._directory = EngageDirectory(user_count)
+        self._directory = FlowVisibility(user_count)
         # Hashing out a prospect's instances is most of an answer's cost; benchmarks ask
         # for the same prospects again and again. Bounded, so a million-ID run stays small.
         self._initial_instances = lru_cache(maxsize=_INSTANCE_CACHE_SIZE)(
@@ -137,7 +136,7 @@ class GongDataset:
         return len(self._directory.users)
 
     @property
-    def directory(self) -> EngageDirectory:
+    def directory(self) -> FlowVisibility:
         """The company's users, folders and flows as objects (the helpers below render
         them as the API does)."""
         return self._directory

@@ -19,16 +19,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from .catalog import CUSTOMER_SUCCESS_WORKSPACE_ID, FLOWS, SALES_WORKSPACE_ID, Flow
-from .flow_steps import FlowStep, build_steps, step_record
-from .hashing import digest, pick
-from .ids import numeric_id
-from .people import INSTANCE_OWNER_COUNT, User, build_users, make_user, user_index_of_id
-from .timestamps import DATA_AS_OF, instant_between, render_drawn_instant
+from tap_gong_flows.simulator.model.catalog import (
+    CUSTOMER_SUCCESS_WORKSPACE_ID,
+    FLOWS,
+    SALES_WORKSPACE_ID,
+    Flow,
+)
+from tap_gong_flows.simulator.model.flow_steps import FlowStep, build_steps, step_record
+from tap_gong_flows.simulator.model.hashing import digest, pick
+from tap_gong_flows.simulator.model.ids import numeric_id
+from tap_gong_flows.simulator.model.people import (
+    INSTANCE_OWNER_COUNT,
+    User,
+    build_users,
+    make_user,
+    user_index_of_id,
+)
+from tap_gong_flows.simulator.model.record import Record
+from tap_gong_flows.simulator.model.timestamps import (
+    DATA_AS_OF,
+    instant_between,
+    render_drawn_instant,
+)
 
-Record = dict[str, Any]
 Visibility = Literal["Company", "Personal", "Shared"]
 
 FOLDER_ID_NAMESPACE = "7311"
@@ -129,7 +144,7 @@ class EngageFlow:
         return tuple(step for step in self.steps if step.action == "CALL")
 
 
-class EngageDirectory:
+class FlowVisibility:
     """The users, folders and flows of a company with ``user_count`` users."""
 
     def __init__(self, user_count: int) -> None:

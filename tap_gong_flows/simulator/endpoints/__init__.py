@@ -1,0 +1,1 @@
+"""What each Gong endpoint checks in a request and answers."""

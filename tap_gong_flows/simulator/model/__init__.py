@@ -1,0 +1,1 @@
+"""The simulated Gong account: its users, flows, folders, steps, tasks and prospects."""

@@ -1,0 +1,1 @@
+"""The HTTP side: the server, its routes, credentials, scopes, limits, paging and replies."""
