@@ -92,7 +92,7 @@ def with_sql(bench: Bench, file_ids: int, floor_peak: float, floor_count: int) -
     """The sync fed by a PostgreSQL table too: a small run (a tenth of the smallest file,
     plus that file) and a big one (a tenth of the largest file, plus that file). Both
     import SQLAlchemy and psycopg, so the small run is the like-for-like floor."""
-    from tests.postgres import PostgresStartError, PostgresUnavailable, start_postgres
+    from tools.throwaway_postgres import PostgresStartError, PostgresUnavailable, start_postgres
 
     report = bench.report
     simulator = bench.unthrottled

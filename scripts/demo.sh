@@ -4,12 +4,12 @@
 # against it. The loader defaults to target-jsonl (files under output/, no server needed);
 # DEMO_LOADER=target-postgres lands in PostgreSQL instead (configure TARGET_POSTGRES_* first),
 # and DEMO_START_POSTGRES=1 with it starts a throwaway local server for the demo (the one the
-# end-to-end tests use, tests/postgres.py), deleted afterwards.
+# end-to-end tests use, tools/throwaway_postgres.py), deleted afterwards.
 source "$(dirname "$0")/_venv.sh"
 if [ "${DEMO_START_POSTGRES:-0}" = 1 ]; then
   # Run this script again with TARGET_POSTGRES_* pointing at a server that lives as long as it.
   DEMO_START_POSTGRES=0 DEMO_LOADER="${DEMO_LOADER:-target-postgres}" \
-    exec "$VENV_BIN/python" -m tests.postgres -- bash "$PWD/scripts/demo.sh"
+    exec "$VENV_BIN/python" -m tools.throwaway_postgres -- bash "$PWD/scripts/demo.sh"
 fi
 LOADER="${DEMO_LOADER:-target-jsonl}"
 PROSPECTS="${DEMO_PROSPECTS:-1000}"

@@ -47,7 +47,7 @@ from tap_gong_flows.simulator import (
 from tap_gong_flows.streams.assigned_flows import FINISHED_STATUSES
 from tap_gong_flows.tap import TapGongFlows
 
-from .conftest import ACCESS_KEY_SECRET, REPO_ROOT, run_tap
+from .support import ACCESS_KEY_SECRET, REPO_ROOT, run_tap
 
 SOURCE = Path(sys.executable).parent / "source-gong-flows"
 PAYLOAD_KEY = {

@@ -13,7 +13,7 @@ import yaml
 from tap_gong_flows.settings import SETTINGS_SCHEMA
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
 
-from .conftest import (
+from .support import (
     ACCESS_KEY,
     ACCESS_KEY_SECRET,
     ACCESS_TOKEN,

@@ -18,7 +18,7 @@ from jsonschema import Draft7Validator
 
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 
-from .conftest import ACCESS_TOKEN, run_tap
+from .support import ACCESS_TOKEN, run_tap
 
 CONTRACT = json.loads((Path(__file__).parent / "contract" / "gong_endpoints.json").read_text())
 ENDPOINTS: dict[str, dict[str, Any]] = CONTRACT["endpoints"]

@@ -11,7 +11,7 @@ import pytest
 from tap_gong_flows.errors import GongBudgetExceeded
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 
-from .conftest import catalog_selecting, run_tap, run_tap_capturing_failure
+from .support import catalog_selecting, run_tap, run_tap_capturing_failure
 
 ENGAGE_STREAMS = ("users", "flow_folders", "flows", "flow_steps", "tasks")
 PAGE = 3  # the simulator's page size

@@ -18,7 +18,7 @@ from tap_gong_flows.pacing import InFlightWindow, RequestPacer
 from tap_gong_flows.settings import setting_value
 from tap_gong_flows.simulator import AnswerDelay, Fault, FaultPlan, GongDataset, GongSimulator
 
-from .conftest import ACCESS_KEY, ACCESS_KEY_SECRET, asked_ids, run_tap, run_tap_capturing_failure
+from .support import ACCESS_KEY, ACCESS_KEY_SECRET, asked_ids, run_tap, run_tap_capturing_failure
 
 PATH = "/v2/flows/prospects"
 

@@ -14,7 +14,7 @@ from tap_gong_flows.simulator import FaultPlan, GongDataset, GongSimulator
 from tap_gong_flows.streams.assigned_flows import AssignedFlowsStream
 from tap_gong_flows.tap import TapGongFlows
 
-from .conftest import ACCESS_KEY, ACCESS_KEY_SECRET, run_tap
+from .support import ACCESS_KEY, ACCESS_KEY_SECRET, run_tap
 
 PATH = "/v2/flows/prospects"
 
@@ -121,7 +121,7 @@ def test_no_secret_in_logs_output_state_or_errors_across_every_failure_path(
 
     from tap_gong_flows.simulator import Fault
 
-    from .conftest import ACCESS_TOKEN, run_tap_capturing_failure
+    from .support import ACCESS_TOKEN, run_tap_capturing_failure
 
     caplog.set_level(logging.DEBUG)
     assert simulator.faults is not None

@@ -12,7 +12,7 @@ from tap_gong_flows.instance_set import decode_instance_ids, encode_instance_ids
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 from tap_gong_flows.streams.assigned_flows import OPEN_INSTANCES_KEY
 
-from .conftest import SyncOutput, run_tap
+from .support import SyncOutput, run_tap
 
 FINISHED = {"FinishedNoReply", "FinishedResponse", "Finished"}
 

@@ -102,3 +102,17 @@ def test_no_hand_written_module_is_over_400_lines() -> None:
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_test_modules_share_helpers_only_through_the_support_module() -> None:
+    tests = REPO_ROOT / "tests"
+    test_modules = {path.stem for path in tests.glob("*.py")} - {"support", "__init__"}
+    reaching = {}
+    for path in tests.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module is not None:
+                target = node.module.removeprefix("tests.")
+                local = node.level > 0 or node.module.startswith("tests.")
+                if local and target in test_modules:
+                    reaching[path.name] = target
+    assert reaching == {}

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,27 +13,9 @@ import pytest
 
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 
-from .conftest import REPO_ROOT
+from .support import meltano
 
 pytestmark = pytest.mark.e2e
-
-MELTANO = str(Path(sys.executable).parent / "meltano")
-
-
-def meltano(
-    *args: str, env: dict[str, str], timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [MELTANO, "--environment=simulator", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, f"meltano {' '.join(args)} failed:\n{result.stderr[-4000:]}"
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from tap_gong_flows.output import FLUSH_AT_BYTES, RecordBatchingWriter
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset
 from tap_gong_flows.streams.plain_records import PlainRecords
 
-from .conftest import catalog_selecting, run_tap, run_tap_capturing_failure
+from .support import catalog_selecting, run_tap, run_tap_capturing_failure
 
 PATH = "/v2/flows/prospects"
 

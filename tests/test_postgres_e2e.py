@@ -1,5 +1,5 @@
 """End to end into PostgreSQL: real Meltano runs this project's meltano.yml, the Gong simulator
-stands in for Gong, and a throwaway PostgreSQL server (tests/postgres.py, started once per
+stands in for Gong, and a throwaway PostgreSQL server (tools/throwaway_postgres.py, started once per
 session) is the warehouse. Covers the loaders target-postgres, target-postgres-append and
 target-jsonl, Meltano's state, and every mode of the README's "Sync modes"."""
 
@@ -9,7 +9,6 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +17,9 @@ from typing import Any
 import pytest
 
 from tap_gong_flows.simulator import GongDataset, GongSimulator
+from tools.throwaway_postgres import PostgresServer
 
-from .conftest import REPO_ROOT
-from .postgres import PostgresServer, PostgresUnavailable, start_postgres
-from .test_meltano_e2e import meltano
+from .support import REPO_ROOT, meltano, postgres_or_skip
 
 pytestmark = pytest.mark.e2e
 
@@ -47,13 +45,7 @@ README = REPO_ROOT / "README.md"
 def postgres() -> Iterator[PostgresServer]:
     """One scratch server for the session; skipped (failed with E2E_REQUIRE_POSTGRES=1) when
     PostgreSQL is not installed."""
-    with ExitStack() as stack:
-        try:
-            server = stack.enter_context(start_postgres(timezone=SERVER_TIMEZONE))
-        except PostgresUnavailable as exc:
-            if os.environ.get("E2E_REQUIRE_POSTGRES") == "1":
-                pytest.fail(f"E2E_REQUIRE_POSTGRES=1, but: {exc}")
-            pytest.skip(str(exc))
+    with postgres_or_skip(timezone=SERVER_TIMEZONE) as server:
         yield server
 
 

@@ -22,7 +22,7 @@ from tap_gong_flows.settings import setting_value
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
 from tap_gong_flows.streams.assigned_flows import RESUME_KEY
 
-from .conftest import (
+from .support import (
     SyncOutput,
     asked_ids,
     catalog_selecting,

@@ -26,7 +26,7 @@ from tap_gong_flows.simulator import GongDataset, GongSimulator
 from tap_gong_flows.streams.assigned_flows import FINISHED_STATUSES, OPEN_INSTANCES_KEY
 from tap_gong_flows.tap import TapGongFlows
 
-from .conftest import ACCESS_KEY_SECRET, REPO_ROOT, SyncOutput, run_tap
+from .support import ACCESS_KEY_SECRET, REPO_ROOT, SyncOutput, run_tap
 
 pytestmark = pytest.mark.e2e
 

@@ -33,9 +33,8 @@ from tap_gong_flows.simulator import (
 from tap_gong_flows.simulator.model.dataset import FINISHED_STATUSES, OPEN_STATUSES
 from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
 
-from .conftest import simulator_cli
+from .support import REPO_ROOT, simulator_cli
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 PROSPECTS_PATH = "/v2/flows/prospects"
 BASIC_AUTH = ("sim-access-key", "sim-access-key-secret")
 BEARER_HEADERS = {"Authorization": "Bearer sim-access-token"}

@@ -30,7 +30,7 @@ from tap_gong_flows.simulator import (
 )
 from tap_gong_flows.simulator.model.catalog import OWNERS
 
-from .conftest import simulator_cli
+from .support import simulator_cli
 
 BASIC_AUTH = ("sim-access-key", "sim-access-key-secret")
 REQUEST_ID = re.compile(r"^[a-z0-9]{19}$")

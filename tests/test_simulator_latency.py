@@ -9,7 +9,7 @@ import requests
 
 from tap_gong_flows.simulator import AnswerDelay, GongDataset, GongSimulator
 
-from .conftest import simulator_cli
+from .support import simulator_cli
 
 
 def test_draws_are_seeded_skewed_and_capped() -> None:

@@ -18,7 +18,7 @@ import requests
 
 from tap_gong_flows.simulator import REQUIRED_SCOPES, GongDataset, GongSimulator, prospect_id
 
-from .conftest import REPO_ROOT, simulator_cli
+from .support import REPO_ROOT, simulator_cli
 
 FLOWS_READ = "api:flows:read"
 USERS_READ = "api:users:read"

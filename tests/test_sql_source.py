@@ -10,18 +10,17 @@ import pytest
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_gong_flows.simulator import GongDataset, GongSimulator
+from tools.throwaway_postgres import PostgresServer
 
-from .conftest import asked_ids, run_cli, run_tap
-from .postgres import PostgresServer, PostgresUnavailable, start_postgres
+from .support import asked_ids, postgres_or_skip, run_cli, run_tap
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def warehouse() -> Iterator[PostgresServer]:
-    try:
-        with start_postgres() as server:
-            yield server
-    except PostgresUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server can be started here: {exc}")
+    with postgres_or_skip() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from tap_gong_flows.errors import GongAPIError, GongDailyLimitError, GongRequest
 from tap_gong_flows.schemas import KNOWN_VALUES
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
 
-from .conftest import ACCESS_TOKEN, ONE_AT_A_TIME, asked_ids, run_tap
+from .support import ACCESS_TOKEN, ONE_AT_A_TIME, asked_ids, run_tap
 
 PATH = "/v2/flows/prospects"
 

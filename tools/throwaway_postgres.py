@@ -8,7 +8,7 @@ As root, ``initdb`` and ``pg_ctl`` run as the ``postgres`` user (they refuse roo
 Only the standard library is used, so that the demo can run this module without the dev
 dependencies::
 
-    python -m tests.postgres -- some command   # runs it with TARGET_POSTGRES_* set
+    python -m tools.throwaway_postgres -- some command   # runs it with TARGET_POSTGRES_* set
 
 The binaries are looked up in ``$PG_BIN``, then next to ``pg_ctl`` on ``PATH``, then in
 ``/usr/lib/postgresql/<version>/bin`` and ``/usr/pgsql-<version>/bin`` (newest first). When
@@ -252,7 +252,7 @@ def start_postgres(timezone: str = "UTC") -> Iterator[PostgresServer]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m tests.postgres [--] COMMAND...``: run COMMAND against a throwaway server."""
+    """``python -m tools.throwaway_postgres [--] COMMAND...``: COMMAND against a scratch server."""
     command = list(argv[1:] if argv and argv[0] == "--" else argv)
     if not command:
         print(__doc__, file=sys.stderr)
