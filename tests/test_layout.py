@@ -104,15 +104,15 @@ def test_no_hand_written_module_is_over_400_lines() -> None:
     assert long == {}
 
 
-def test_test_modules_share_helpers_only_through_the_support_module() -> None:
-    tests = REPO_ROOT / "tests"
-    test_modules = {path.stem for path in tests.glob("*.py")} - {"support", "__init__"}
+def test_test_modules_share_helpers_only_through_support_modules() -> None:
+    """Helpers come from support modules (tests/support.py, tests/transport/servers.py...),
+    never from a conftest or another test module."""
     reaching = {}
-    for path in tests.glob("*.py"):
+    for path in (REPO_ROOT / "tests").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module is not None:
-                target = node.module.removeprefix("tests.")
                 local = node.level > 0 or node.module.startswith("tests.")
-                if local and target in test_modules:
-                    reaching[path.name] = target
+                last = node.module.rsplit(".", 1)[-1]
+                if local and (last == "conftest" or last.startswith("test_")):
+                    reaching[str(path.relative_to(REPO_ROOT))] = node.module
     assert reaching == {}
