@@ -25,6 +25,8 @@ from tap_gong_flows.simulator import (
     GongSimulator,
     prospect_id,
 )
+from tap_gong_flows.simulator.serving.paging import CursorBook
+from tap_gong_flows.simulator.serving.request_parsing import BadRequest
 
 from ..support import simulator_cli
 from .engage_api import (
@@ -114,11 +116,20 @@ def test_cursors_are_bound_to_their_request_and_server(sim: GongSimulator) -> No
         assert_gong_error(get(other, FLOWS_PATH, flowOwnerEmail=MAYA, cursor=first), 400, "cursor")
 
 
-def test_cursors_expire() -> None:
-    with GongSimulator(DATASET, rate_limit_per_second=None, cursor_ttl_seconds=0.2) as simulator:
+def test_cursors_expire_after_their_time_to_live() -> None:
+    """Read on a given clock, so that a slow machine cannot make the cursor expire early."""
+    book = CursorBook(ttl_seconds=60)
+    cursor = book.issue("users", 100, now=1_000.0)
+    assert book.redeem(cursor, "users", now=1_060.0) == 100
+    with pytest.raises(BadRequest, match="expired"):
+        book.redeem(cursor, "users", now=1_060.5)
+
+
+def test_an_expired_cursor_is_answered_400_over_http() -> None:
+    # A time to live of a microsecond, and a pause well past it (cursors carry milliseconds).
+    with GongSimulator(DATASET, rate_limit_per_second=None, cursor_ttl_seconds=1e-6) as simulator:
         cursor = get(simulator, USERS_PATH).json()["records"]["cursor"]
-        assert get(simulator, USERS_PATH, cursor=cursor).status_code == 200
-        time.sleep(0.3)
+        time.sleep(0.01)
         assert_gong_error(get(simulator, USERS_PATH, cursor=cursor), 400, "expired")
 
 
