@@ -1,0 +1,1 @@
+"""Tests of the Gong API simulator: dataset, HTTP behaviour, faults and command line."""

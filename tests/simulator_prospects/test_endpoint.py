@@ -1,0 +1,221 @@
+"""The simulator's POST /v2/flows/prospects: answers in the spec's shape, authentication,
+bad bodies, keep-alive, the request log, and its quotas."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+import pytest
+import requests
+
+from tap_gong_flows.simulator import (
+    GongSimulator,
+    prospect_id,
+)
+from tap_gong_flows.simulator.model.dataset import OPEN_STATUSES
+from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
+
+from .prospects_api import (
+    ALL_IDS,
+    BASIC_AUTH,
+    BEARER_HEADERS,
+    DATASET,
+    FINISHED_INSTANCES,
+    IDS_WITH_OPEN_FLOWS,
+    PROSPECTS_PATH,
+    RECORD_FIELDS,
+    REQUEST_ID,
+    assert_gong_error,
+    post,
+)
+
+# -- the endpoint ---------------------------------------------------------------------
+
+
+def test_prospects_query_returns_open_flows_in_spec_shape(sim: GongSimulator) -> None:
+    asked = ALL_IDS[:40]
+    response = post(sim, {"crmProspectsIds": asked})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"requestId", "prospectsAssigned"}
+    assert REQUEST_ID.match(body["requestId"])
+    records = body["prospectsAssigned"]
+    assert records == DATASET.expected_open_records(asked)
+    assert records
+    for record in records:
+        assert set(record) == set(RECORD_FIELDS)
+        for key, kind in RECORD_FIELDS.items():
+            assert type(record[key]) is kind, key
+        assert record["flowInstanceStatus"] in OPEN_STATUSES
+        assert record["crmProspectId"] in asked
+        assert datetime.fromisoformat(record["flowInstanceCreateDate"]).tzinfo is not None
+
+
+def test_flow_instance_query_returns_finished_instances_too(sim: GongSimulator) -> None:
+    wanted = [record["flowInstanceId"] for record in FINISHED_INSTANCES[:5]]
+    response = post(sim, {"flowInstanceIds": [*wanted, "1700000000000000000"]})
+    assert response.status_code == 200
+    assert response.json()["prospectsAssigned"] == FINISHED_INSTANCES[:5]
+    by_prospect = post(sim, {"crmProspectsIds": [FINISHED_INSTANCES[0]["crmProspectId"]]})
+    returned = {r["flowInstanceId"] for r in by_prospect.json()["prospectsAssigned"]}
+    assert wanted[0] not in returned
+
+
+def test_unknown_prospects_yield_no_records(sim: GongSimulator) -> None:
+    response = post(sim, {"crmProspectsIds": [prospect_id(10**6), "a5V1Q00A120DP4CVAW"]})
+    assert response.status_code == 200
+    assert response.json()["prospectsAssigned"] == []
+
+
+def test_chunked_request_body_is_understood(sim: GongSimulator) -> None:
+    payload = json.dumps({"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:2]}).encode()
+    response = requests.post(
+        sim.url + PROSPECTS_PATH,
+        data=iter([payload[:10], payload[10:]]),  # a generator body is sent chunked
+        auth=BASIC_AUTH,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 200
+    assert sim.request_log[-1].body == {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:2]}
+    expected = DATASET.expected_open_records(IDS_WITH_OPEN_FLOWS[:2])
+    assert response.json()["prospectsAssigned"] == expected
+
+
+def test_request_ids_are_fresh_for_every_answer(sim: GongSimulator) -> None:
+    ids = {post(sim, {"crmProspectsIds": ALL_IDS[:1]}).json()["requestId"] for _ in range(3)}
+    ids |= {post(sim, {}).json()["requestId"] for _ in range(3)}
+    assert len(ids) == 6
+
+
+def test_basic_and_bearer_authentication_are_accepted(sim: GongSimulator) -> None:
+    assert post(sim, {"crmProspectsIds": ALL_IDS[:3]}).status_code == 200
+    bearer = post(sim, {"crmProspectsIds": ALL_IDS[:3]}, auth=None, headers=BEARER_HEADERS)
+    assert bearer.status_code == 200
+    assert [entry.auth_scheme for entry in sim.request_log] == ["basic", "bearer"]
+
+
+@pytest.mark.parametrize(
+    ("auth", "headers"),
+    [
+        (None, {}),
+        (("sim-access-key", "wrong-secret"), {}),
+        (("wrong-key", "sim-access-key-secret"), {}),
+        (None, {"Authorization": "Bearer wrong-token"}),
+        (None, {"Authorization": "Basic not-base64!"}),
+        (None, {"Authorization": "Token sim-access-token"}),
+    ],
+)
+def test_bad_credentials_get_401(
+    sim: GongSimulator, auth: tuple[str, str] | None, headers: dict[str, str]
+) -> None:
+    response = post(sim, {"crmProspectsIds": ALL_IDS[:3]}, auth=auth, headers=headers)
+    assert_gong_error(response, 401)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected_text"),
+    [
+        (b"{not json", "JSON object"),
+        (b"", "JSON object"),
+        ([ALL_IDS[0]], "JSON object"),
+        ({}, "crmProspectsIds or flowInstanceIds"),
+        ({"crmProspectsIds": None}, "crmProspectsIds or flowInstanceIds"),
+        ({"crmProspectsIds": ALL_IDS[0]}, "array"),
+        ({"crmProspectsIds": []}, "empty"),
+        ({"crmProspectsIds": [ALL_IDS[0], 7]}, "[1] must be a string"),
+        ({"crmProspectsIds": [ALL_IDS[0], ALL_IDS[1], ALL_IDS[0]]}, "unique"),
+        ({"flowInstanceIds": [{"id": "1"}]}, "must be a string"),
+        ({"crmProspectsIds": ALL_IDS[:1], "flowInstanceIds": ["1"]}, "not both"),
+    ],
+)
+def test_malformed_bodies_get_400(sim: GongSimulator, body: Any, expected_text: str) -> None:
+    errors = assert_gong_error(post(sim, body), 400)
+    assert expected_text in errors[0]
+
+
+def test_too_many_ids_get_400() -> None:
+    with GongSimulator(DATASET, rate_limit_per_second=None, max_ids_per_request=3) as simulator:
+        assert post(simulator, {"crmProspectsIds": ALL_IDS[:3]}).status_code == 200
+        errors = assert_gong_error(post(simulator, {"crmProspectsIds": ALL_IDS[:4]}), 400)
+    assert "at most 3" in errors[0]
+
+
+def test_unknown_path_and_wrong_method(sim: GongSimulator) -> None:
+    missing = requests.post(sim.url + "/v2/flows/nowhere", json={}, auth=BASIC_AUTH, timeout=5)
+    assert_gong_error(missing, 404)
+    wrong_method = requests.get(sim.url + PROSPECTS_PATH, auth=BASIC_AUTH, timeout=5)
+    assert_gong_error(wrong_method, 405)
+    assert wrong_method.headers["Allow"] == "POST"
+
+
+def test_keep_alive_connection_serves_several_requests(sim: GongSimulator) -> None:
+    with requests.Session() as session:
+        session.auth = BASIC_AUTH
+        for crm_id in IDS_WITH_OPEN_FLOWS[:4]:
+            response = session.post(
+                sim.url + PROSPECTS_PATH, json={"crmProspectsIds": [crm_id]}, timeout=5
+            )
+            assert response.json()["prospectsAssigned"] == DATASET.open_assigned_flows(crm_id)
+
+
+def test_request_log_records_what_was_answered(sim: GongSimulator) -> None:
+    sim.reset_log()
+    post(sim, {"crmProspectsIds": ALL_IDS[:2]})
+    post(sim, {"crmProspectsIds": ALL_IDS[:2]}, auth=None)
+    post(sim, b"garbage")
+    log = sim.request_log
+    assert [(e.method, e.path, e.status) for e in log] == [
+        ("POST", PROSPECTS_PATH, 200),
+        ("POST", PROSPECTS_PATH, 401),
+        ("POST", PROSPECTS_PATH, 400),
+    ]
+    assert [e.body for e in log] == [{"crmProspectsIds": ALL_IDS[:2]}] * 2 + [None]
+    assert [e.auth_scheme for e in log] == ["basic", None, "basic"]
+    assert log[0].arrived <= log[1].arrived <= log[2].arrived <= time.monotonic()
+    sim.reset_log()
+    assert sim.request_log == []
+
+
+# -- quotas ---------------------------------------------------------------------------
+
+
+def test_burst_beyond_three_per_second_gets_429_with_retry_after() -> None:
+    with GongSimulator(DATASET) as simulator, requests.Session() as session:
+        session.auth = BASIC_AUTH
+        url = simulator.url + PROSPECTS_PATH
+        responses = [
+            session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5) for _ in range(5)
+        ]
+        assert [r.status_code for r in responses] == [200, 200, 200, 429, 429]
+        for limited in responses[3:]:
+            assert_gong_error(limited, 429)
+            assert limited.headers["Retry-After"] == "1"
+        time.sleep(1.05)
+        assert session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5).ok
+        admitted = [e.arrived for e in simulator.request_log if e.status == 200]
+    assert len(admitted) == 4
+    assert admitted[3] - admitted[0] >= 1.0
+
+
+def test_sliding_window_counts_only_admitted_requests() -> None:
+    limiter = RequestLimiter(per_second=3, per_day=None)
+    decisions = [limiter.admit(t) is None for t in (0.0, 0.1, 0.2, 0.3, 0.9, 1.05, 1.15, 1.21)]
+    assert decisions == [True, True, True, False, False, True, True, True]
+    # Out-of-order arrival: 0.95 would make four within [0.2, 1.2) with 0.2, 1.05, 1.15.
+    assert limiter.admit(0.95) is not None
+
+
+def test_daily_quota_answers_429_until_midnight_utc() -> None:
+    with GongSimulator(DATASET, rate_limit_per_second=None, daily_limit=2) as simulator:
+        statuses = [post(simulator, {"crmProspectsIds": ALL_IDS[:1]}) for _ in range(3)]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert_gong_error(statuses[2], 429)
+    retry_after = int(statuses[2].headers["Retry-After"])
+    seconds_left_today = 86_400 - time.time() % 86_400
+    assert 1 <= retry_after <= 86_400
+    assert abs(retry_after - seconds_left_today) < 5
