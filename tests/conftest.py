@@ -1,5 +1,5 @@
 """Fixtures: a running Gong simulator with its dataset and fault plan, a config pointing at it,
-and fast exponential backoff for every test."""
+and fast exponential backoff for every test not marked ``real_backoff``."""
 
 from __future__ import annotations
 
@@ -60,8 +60,17 @@ def _clean_shared_simulator(request: pytest.FixtureRequest) -> Iterator[None]:
         simulator.reset_log()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_backoff: keep the tap's own retry schedule (no fast_backoff)"
+    )
+
+
 @pytest.fixture(autouse=True)
-def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Exponential backoff steps of milliseconds; Retry-After waits stay exact."""
+def fast_backoff(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exponential backoff steps of milliseconds; Retry-After waits stay exact. A test marked
+    ``real_backoff`` keeps the real schedule (and should wait on a fake clock)."""
+    if request.node.get_closest_marker("real_backoff") is not None:
+        return
     monkeypatch.setattr(RequestEngine, "retry_base_seconds", 0.01)
     monkeypatch.setattr(RequestEngine, "retry_max_seconds", 0.05)

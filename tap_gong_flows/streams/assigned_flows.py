@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -61,6 +62,8 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
     # strings), so the SDK's per-record type conformance would only cost time. Its other
     # job, dropping fields the schema does not know, is done in _records_for.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    # When the resume position was last saved; tests put a fake clock here.
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(
         self, tap: Tap, services: StreamServices, *, handoff: BatchHandoff, **kwargs: Any
@@ -71,7 +74,7 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
         self._unknown_fields_seen: set[str] = set()
         self._schema_written = False
         self._open_now: SeenIds | None = None  # instances seen open this sync, when tracking
-        self._position_saved_at = 0.0
+        self._position_saved_at = -math.inf  # the first batch's position is saved
         self.handoff = handoff
         handoff.ask = self._ask
         handoff.resume_position = self._resume_position
@@ -138,7 +141,7 @@ class AssignedFlowsStream(PlainRecords, SyncWideMetrics, ActivatedAtEnd, GongStr
         # writes next starts after it. With tracking on, the state carries the open
         # instances too, so it is saved at most every STATE_INTERVAL_SECONDS to keep the
         # output small; a resumed sync then repeats at most that many seconds of batches.
-        now = time.monotonic()
+        now = self.clock()
         due = now - self._position_saved_at >= STATE_INTERVAL_SECONDS
         if not self.tracks_finished_flows or due:
             self.stream_state[RESUME_KEY] = position
