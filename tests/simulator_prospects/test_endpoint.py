@@ -18,6 +18,7 @@ from tap_gong_flows.simulator import (
 from tap_gong_flows.simulator.model.dataset import OPEN_STATUSES
 from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
 
+from ..support import FakeClock
 from .prospects_api import (
     ALL_IDS,
     BASIC_AUTH,
@@ -185,9 +186,19 @@ def test_request_log_records_what_was_answered(sim: GongSimulator) -> None:
 
 
 def test_burst_beyond_three_per_second_gets_429_with_retry_after() -> None:
-    with GongSimulator(DATASET) as simulator, requests.Session() as session:
+    # On a clock that stands still, the five requests arrive in one instant whatever the
+    # machine's load; the window opens again exactly one second after the first three.
+    clock = FakeClock(start=50.0)
+    with (
+        GongSimulator(DATASET, clock=clock, sleep=clock.sleep) as simulator,
+        requests.Session() as session,
+    ):
         session.auth = BASIC_AUTH
         url = simulator.url + PROSPECTS_PATH
+
+        def status() -> int:
+            return session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5).status_code
+
         responses = [
             session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5) for _ in range(5)
         ]
@@ -195,11 +206,15 @@ def test_burst_beyond_three_per_second_gets_429_with_retry_after() -> None:
         for limited in responses[3:]:
             assert_gong_error(limited, 429)
             assert limited.headers["Retry-After"] == "1"
-        time.sleep(1.05)
-        assert session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5).ok
-        admitted = [e.arrived for e in simulator.request_log if e.status == 200]
-    assert len(admitted) == 4
-    assert admitted[3] - admitted[0] >= 1.0
+        clock.advance(0.75)
+        assert status() == 429  # the first three are still inside the last second
+        clock.advance(0.25)
+        assert status() == 200
+        log = simulator.request_log
+    assert [(e.arrived, e.status) for e in log] == [(50.0, 200)] * 3 + [(50.0, 429)] * 2 + [
+        (50.75, 429),
+        (51.0, 200),
+    ]
 
 
 def test_sliding_window_counts_only_admitted_requests() -> None:
@@ -215,7 +230,19 @@ def test_daily_quota_answers_429_until_midnight_utc() -> None:
         statuses = [post(simulator, {"crmProspectsIds": ALL_IDS[:1]}) for _ in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert_gong_error(statuses[2], 429)
-    retry_after = int(statuses[2].headers["Retry-After"])
-    seconds_left_today = 86_400 - time.time() % 86_400
-    assert 1 <= retry_after <= 86_400
-    assert abs(retry_after - seconds_left_today) < 5
+    assert 1 <= int(statuses[2].headers["Retry-After"]) <= 86_400
+
+
+def test_daily_quota_retry_after_counts_the_seconds_to_midnight_utc() -> None:
+    # 100.5 s before a UTC midnight (day 20 000 since the epoch), on a given wall clock.
+    now = [20_001 * 86_400 - 100.5]
+    limiter = RequestLimiter(per_second=None, per_day=2, wall_clock=lambda: now[0])
+    assert [limiter.admit(0.0), limiter.admit(0.1)] == [None, None]
+    refused = limiter.admit(0.2)
+    assert refused is not None
+    assert refused.retry_after == 101  # rounded up: never back a moment too soon
+    assert "daily quota of 2" in refused.message
+    now[0] += 100.4
+    assert limiter.admit(0.3) is not None  # a tenth of a second before midnight
+    now[0] += 0.1
+    assert limiter.admit(0.4) is None  # a new day, a new quota
