@@ -15,17 +15,23 @@ from tap_gong_flows.simulator import (
     GongSimulator,
     prospect_id,
 )
-from tap_gong_flows.simulator.model.dataset import OPEN_STATUSES
 from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
 
 from ..support import FakeClock
+from .fixed_records import (
+    OPEN_STATUS_NAMES,
+    PAUSED_5,
+    PENDING_0,
+    RUNNING_2,
+    SMALL_FINISHED,
+    SMALL_IDS,
+    SMALL_OPEN,
+)
 from .prospects_api import (
     ALL_IDS,
     BASIC_AUTH,
     BEARER_HEADERS,
     DATASET,
-    FINISHED_INSTANCES,
-    IDS_WITH_OPEN_FLOWS,
     PROSPECTS_PATH,
     RECORD_FIELDS,
     REQUEST_ID,
@@ -36,34 +42,51 @@ from .prospects_api import (
 # -- the endpoint ---------------------------------------------------------------------
 
 
-def test_prospects_query_returns_open_flows_in_spec_shape(sim: GongSimulator) -> None:
-    asked = ALL_IDS[:40]
-    response = post(sim, {"crmProspectsIds": asked})
+def test_prospects_query_answers_the_open_records_written_out(small_sim: GongSimulator) -> None:
+    response = post(small_sim, {"crmProspectsIds": SMALL_IDS})
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"requestId", "prospectsAssigned"}
     assert REQUEST_ID.match(body["requestId"])
-    records = body["prospectsAssigned"]
-    assert records == DATASET.expected_open_records(asked)
+    assert body["prospectsAssigned"] == SMALL_OPEN
+    backwards = post(small_sim, {"crmProspectsIds": SMALL_IDS[::-1]}).json()
+    assert backwards["prospectsAssigned"] == SMALL_OPEN[::-1]  # in the order asked
+    nobody = post(small_sim, {"crmProspectsIds": [SMALL_IDS[1], SMALL_IDS[4]]}).json()
+    assert nobody["prospectsAssigned"] == []  # no instance, or only finished ones
+
+
+def test_prospects_query_answers_only_open_flows_of_the_asked_in_spec_shape(
+    sim: GongSimulator,
+) -> None:
+    asked = ALL_IDS[:40]
+    records = post(sim, {"crmProspectsIds": asked}).json()["prospectsAssigned"]
     assert records
     for record in records:
         assert set(record) == set(RECORD_FIELDS)
         for key, kind in RECORD_FIELDS.items():
             assert type(record[key]) is kind, key
-        assert record["flowInstanceStatus"] in OPEN_STATUSES
+        assert record["flowInstanceStatus"] in OPEN_STATUS_NAMES
         assert record["crmProspectId"] in asked
         assert datetime.fromisoformat(record["flowInstanceCreateDate"]).tzinfo is not None
+    positions = [asked.index(record["crmProspectId"]) for record in records]
+    assert positions == sorted(positions)  # prospect by prospect, in the order asked
+    assert len({record["flowInstanceId"] for record in records}) == len(records)
+    one_by_one = [
+        record
+        for crm_id in asked
+        for record in post(sim, {"crmProspectsIds": [crm_id]}).json()["prospectsAssigned"]
+    ]
+    assert one_by_one == records  # a batch answers what its prospects answer alone
 
 
-def test_flow_instance_query_returns_finished_instances_too(sim: GongSimulator) -> None:
-    wanted = [record["flowInstanceId"] for record in FINISHED_INSTANCES[:5]]
-    response = post(sim, {"flowInstanceIds": [*wanted, "1700000000000000000"]})
+def test_flow_instance_query_returns_finished_instances_too(small_sim: GongSimulator) -> None:
+    wanted = [record["flowInstanceId"] for record in SMALL_FINISHED]
+    response = post(small_sim, {"flowInstanceIds": [*wanted, "1700000000000000000"]})
     assert response.status_code == 200
-    assert response.json()["prospectsAssigned"] == FINISHED_INSTANCES[:5]
-    by_prospect = post(sim, {"crmProspectsIds": [FINISHED_INSTANCES[0]["crmProspectId"]]})
-    returned = {r["flowInstanceId"] for r in by_prospect.json()["prospectsAssigned"]}
-    assert wanted[0] not in returned
+    assert response.json()["prospectsAssigned"] == SMALL_FINISHED
+    by_prospect = post(small_sim, {"crmProspectsIds": [SMALL_FINISHED[0]["crmProspectId"]]})
+    assert by_prospect.json()["prospectsAssigned"] == [RUNNING_2]  # not the finished one
 
 
 def test_unknown_prospects_yield_no_records(sim: GongSimulator) -> None:
@@ -72,19 +95,18 @@ def test_unknown_prospects_yield_no_records(sim: GongSimulator) -> None:
     assert response.json()["prospectsAssigned"] == []
 
 
-def test_chunked_request_body_is_understood(sim: GongSimulator) -> None:
-    payload = json.dumps({"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:2]}).encode()
+def test_chunked_request_body_is_understood(small_sim: GongSimulator) -> None:
+    payload = json.dumps({"crmProspectsIds": SMALL_IDS[:3]}).encode()
     response = requests.post(
-        sim.url + PROSPECTS_PATH,
+        small_sim.url + PROSPECTS_PATH,
         data=iter([payload[:10], payload[10:]]),  # a generator body is sent chunked
         auth=BASIC_AUTH,
         headers={"Content-Type": "application/json"},
         timeout=5,
     )
     assert response.status_code == 200
-    assert sim.request_log[-1].body == {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:2]}
-    expected = DATASET.expected_open_records(IDS_WITH_OPEN_FLOWS[:2])
-    assert response.json()["prospectsAssigned"] == expected
+    assert small_sim.request_log[-1].body == {"crmProspectsIds": SMALL_IDS[:3]}
+    assert response.json()["prospectsAssigned"] == [PENDING_0, RUNNING_2]
 
 
 def test_request_ids_are_fresh_for_every_answer(sim: GongSimulator) -> None:
@@ -154,14 +176,16 @@ def test_unknown_path_and_wrong_method(sim: GongSimulator) -> None:
     assert wrong_method.headers["Allow"] == "POST"
 
 
-def test_keep_alive_connection_serves_several_requests(sim: GongSimulator) -> None:
+def test_keep_alive_connection_serves_several_requests(small_sim: GongSimulator) -> None:
     with requests.Session() as session:
         session.auth = BASIC_AUTH
-        for crm_id in IDS_WITH_OPEN_FLOWS[:4]:
-            response = session.post(
-                sim.url + PROSPECTS_PATH, json={"crmProspectsIds": [crm_id]}, timeout=5
-            )
-            assert response.json()["prospectsAssigned"] == DATASET.open_assigned_flows(crm_id)
+        answers = [
+            session.post(
+                small_sim.url + PROSPECTS_PATH, json={"crmProspectsIds": [crm_id]}, timeout=5
+            ).json()["prospectsAssigned"]
+            for crm_id in SMALL_IDS
+        ]
+    assert answers == [[PENDING_0], [], [RUNNING_2], [], [], [PAUSED_5]]
 
 
 def test_request_log_records_what_was_answered(sim: GongSimulator) -> None:

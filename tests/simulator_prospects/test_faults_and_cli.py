@@ -23,6 +23,7 @@ from tap_gong_flows.simulator import (
 )
 
 from ..support import REPO_ROOT, FakeClock, simulator_cli
+from .fixed_records import PENDING_0, RUNNING_2, SMALL_IDS, SMALL_OPEN
 from .prospects_api import (
     ALL_IDS,
     DATASET,
@@ -142,13 +143,12 @@ def test_extra_fields_fault(sim: GongSimulator) -> None:
         assert record["flowInstanceStatus"] == "Snoozed"
 
 
-def test_foreign_records_fault(sim: GongSimulator) -> None:
-    asked = IDS_WITH_OPEN_FLOWS[:3]
-    sim.faults.enqueue(Fault.foreign_records())
-    records = post(sim, {"crmProspectsIds": asked}).json()["prospectsAssigned"]
-    expected = DATASET.expected_open_records(asked)
-    assert records[: len(expected)] == expected
-    foreign = records[len(expected) :]
+def test_foreign_records_fault(small_sim: GongSimulator) -> None:
+    asked = SMALL_IDS[:3]
+    small_sim.faults.enqueue(Fault.foreign_records())
+    records = post(small_sim, {"crmProspectsIds": asked}).json()["prospectsAssigned"]
+    assert records[:2] == [PENDING_0, RUNNING_2]  # the true answer first
+    foreign = records[2:]
     assert foreign
     assert all(record["crmProspectId"] not in asked for record in foreign)
 
@@ -209,20 +209,20 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
 
 def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
     args = (
-        "--prospects", "25", "--seed", "7", "--write-ids", str(tmp_path / "ids.txt"),
+        "--prospects", "6", "--seed", "9", "--write-ids", str(tmp_path / "ids.txt"),
         "--access-token", "cli-token",
     )  # fmt: skip
     with simulator_cli(*args, cwd=tmp_path) as (process, line):
         match = re.fullmatch(r"Gong API simulator listening on (http://127\.0\.0\.1:\d+)\n", line)
         assert match, line
-        assert (tmp_path / "ids.txt").read_text().splitlines() == ALL_IDS[:25]
+        assert (tmp_path / "ids.txt").read_text().splitlines() == SMALL_IDS
         response = requests.post(
             match.group(1) + PROSPECTS_PATH,
-            json={"crmProspectsIds": ALL_IDS[:25]},
+            json={"crmProspectsIds": SMALL_IDS},
             headers={"Authorization": "Bearer cli-token"},
             timeout=5,
         )
-        assert response.json()["prospectsAssigned"] == DATASET.expected_open_records(ALL_IDS[:25])
+        assert response.json()["prospectsAssigned"] == SMALL_OPEN
         process.send_signal(signal.SIGTERM)
         remaining_stdout, stderr = process.communicate(timeout=5)
         assert process.returncode == 0
