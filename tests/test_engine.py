@@ -221,8 +221,9 @@ def test_requests_overlap_when_answers_take_time_and_records_stay_the_same(
     streams += ("assigned_flows",)
     settings = {"crm_prospect_ids": ids, "prospect_ids_per_request": 25}
     slow = run_tap(_config(slow_simulator, **settings), streams=streams)
-    # At 40 requests a second and about 0.1 s an answer, several must be in flight.
-    assert slow_simulator.most_in_flight() >= 3
+    # At 40 requests a second and about 0.1 s an answer, about 4 are in flight; one at a
+    # time would be 1. Asking for 2 keeps a loaded machine from failing a working tap.
+    assert slow_simulator.most_in_flight() >= 2
     assert all(entry.status == 200 for entry in slow_simulator.request_log)
     instant = run_tap(_config(simulator, **settings), streams=streams)
     assert len(simulator.request_log) == len(slow_simulator.request_log)
