@@ -11,6 +11,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, redirect_stdout
 from dataclasses import dataclass, field
@@ -203,3 +204,26 @@ def postgres_or_skip(**options: Any) -> Iterator[PostgresServer]:
                 pytest.fail(f"E2E_REQUIRE_POSTGRES=1, but: {exc}")
             pytest.skip(f"no PostgreSQL server can be started here: {exc}")
         yield server
+
+
+class FakeClock:
+    """A clock that moves only when told to or slept on, for the simulator's ``clock`` and
+    ``sleep`` (safe across its threads): durations become exact, and no test waits."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self._now += seconds

@@ -7,6 +7,7 @@ simulator with a small answer time and read what overlapped from its own request
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -220,8 +221,9 @@ def test_requests_overlap_when_answers_take_time_and_records_stay_the_same(
     streams += ("assigned_flows",)
     settings = {"crm_prospect_ids": ids, "prospect_ids_per_request": 25}
     slow = run_tap(_config(slow_simulator, **settings), streams=streams)
-    # At 40 requests a second and about 0.1 s an answer, several must be in flight.
-    assert slow_simulator.most_in_flight() >= 3
+    # At 40 requests a second and about 0.1 s an answer, about 4 are in flight; one at a
+    # time would be 1. Asking for 2 keeps a loaded machine from failing a working tap.
+    assert slow_simulator.most_in_flight() >= 2
     assert all(entry.status == 200 for entry in slow_simulator.request_log)
     instant = run_tap(_config(simulator, **settings), streams=streams)
     assert len(simulator.request_log) == len(slow_simulator.request_log)
@@ -241,23 +243,41 @@ def test_one_request_in_flight_when_the_cap_says_so(
 
 
 def test_after_a_429_no_request_starts_before_its_retry_after(
-    slow_simulator: GongSimulator, faults: FaultPlan, dataset: GongDataset
+    slow_simulator: GongSimulator,
+    faults: FaultPlan,
+    dataset: GongDataset,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The pacer's own decisions are watched (its clock is the real one), not durations:
+    # every start the pacer lets go once the 429 has set the hold must be past the hold.
+    holds: list[tuple[float, float]] = []
+    starts: list[float] = []
+    real_hold, real_wait = RequestPacer.hold, RequestPacer.wait
+
+    def hold(pacer: RequestPacer, seconds: float) -> None:
+        asked_at = time.monotonic()
+        real_hold(pacer, seconds)
+        holds.append((asked_at, pacer.held_until))
+
+    def wait(pacer: RequestPacer) -> float:
+        waited = real_wait(pacer)
+        starts.append(time.monotonic())
+        return waited
+
+    monkeypatch.setattr(RequestPacer, "hold", hold)
+    monkeypatch.setattr(RequestPacer, "wait", wait)
     ids = list(dataset.prospect_ids())[:300]
     faults.enqueue(Fault.rate_limited(retry_after=1), path=PATH, body_contains=ids[100])
-    # At 5 starts a second, at most one start can be let go between Gong's answer and
-    # the tap reading it (that takes milliseconds, not 200 of them).
     config = _config(slow_simulator, crm_prospect_ids=ids, max_requests_per_second=5)
     output = run_tap({**config, "prospect_ids_per_request": 25})
-    log = slow_simulator.request_log
-    (limited,) = [entry for entry in log if entry.status == 429]
-    # Requests already in flight may land before or after it; none may start inside the
-    # Retry-After that the answer named, but the one already let go.
-    started_after = [entry.arrived for entry in log if entry.arrived > limited.answered]
-    assert started_after, "batches after the 429 were expected"
-    inside = [arrived for arrived in started_after if arrived < limited.answered + 1.0]
-    assert len(inside) <= 1, inside
-    assert len(started_after) - len(inside) >= 3
+    ((held_at, held_until),) = holds
+    assert held_until >= held_at + 1.0
+    after = [start for start in starts if start > held_at]
+    assert len(after) >= 3, "batches after the 429 were expected"
+    # Starts are let go one at a time, so at most the one being let go as the hold
+    # landed can come inside it.
+    assert len([start for start in after if start < held_until]) <= 1
+    assert [e.status for e in slow_simulator.request_log].count(429) == 1
     assert output.records() == dataset.expected_open_records(ids)
 
 

@@ -113,7 +113,31 @@ def test_plain_path_writes_what_the_sdk_path_writes(
         assert all("time_extracted" in m for m in ours)
 
 
-def test_deselected_fields_and_stream_maps_still_apply(
+def _deselecting(config: dict[str, Any], field: str) -> dict[str, Any]:
+    catalog = catalog_selecting(config, "prospects", "assigned_flows")
+    for entry in catalog["streams"]:
+        if entry["tap_stream_id"] == "assigned_flows":
+            entry["metadata"].append(
+                {"breadcrumb": ["properties", field], "metadata": {"selected": False}}
+            )
+    return catalog
+
+
+def test_a_deselected_field_is_left_out_although_nothing_else_changes_records(
+    base_config: dict[str, Any], dataset: GongDataset
+) -> None:
+    # No stream maps: the deselection alone must take records off the plain path.
+    config = {**base_config, "crm_prospect_ids": list(dataset.prospect_ids())[:100]}
+    everything = run_tap(config).records()
+    assert everything
+    assert all("flowInstanceOwnerEmail" in r for r in everything)  # the field is real
+    records = run_tap(config, catalog=_deselecting(config, "flowInstanceOwnerEmail")).records()
+    assert records == [
+        {k: v for k, v in r.items() if k != "flowInstanceOwnerEmail"} for r in everything
+    ]
+
+
+def test_stream_maps_still_apply_with_a_deselected_field(
     base_config: dict[str, Any], dataset: GongDataset
 ) -> None:
     config = {
@@ -121,15 +145,11 @@ def test_deselected_fields_and_stream_maps_still_apply(
         "crm_prospect_ids": list(dataset.prospect_ids())[:100],
         "stream_maps": {"assigned_flows": {"flow_upper": "flowName.upper()"}},
     }
-    catalog = catalog_selecting(config, "prospects", "assigned_flows")
-    for entry in catalog["streams"]:
-        if entry["tap_stream_id"] == "assigned_flows":
-            entry["metadata"].append(
-                {"breadcrumb": ["properties", "flowOwnerEmail"], "metadata": {"selected": False}}
-            )
+    catalog = _deselecting(config, "flowInstanceOwnerEmail")
     records = run_tap(config, catalog=catalog).records()
     assert records
-    assert all("flowOwnerEmail" not in r for r in records)
+    assert all("flowInstanceOwnerEmail" not in r for r in records)
+    assert all("flowInstanceOwnerFullName" in r for r in records)
     assert all(r["flow_upper"] == r["flowName"].upper() for r in records)
 
 

@@ -16,20 +16,9 @@ from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongRequestFailed
 from tap_gong_flows.simulator import USERS_PATH, Fault, FaultPlan, GongSimulator
 
+from .support import FakeClock
+
 pytestmark = pytest.mark.real_backoff
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def _engine(config: dict[str, Any], clock: FakeClock) -> RequestEngine:

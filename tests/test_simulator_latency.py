@@ -9,7 +9,7 @@ import requests
 
 from tap_gong_flows.simulator import AnswerDelay, GongDataset, GongSimulator
 
-from .support import simulator_cli
+from .support import FakeClock, simulator_cli
 
 
 def test_draws_are_seeded_skewed_and_capped() -> None:
@@ -30,20 +30,28 @@ def test_no_latency_means_no_wait() -> None:
         AnswerDelay(-1)
 
 
-def test_each_answer_waits_at_least_its_draw() -> None:
+def test_each_answer_waits_its_draw() -> None:
     delay = AnswerDelay(0.05, seed=1)
     twin = AnswerDelay(0.05, seed=1)
     expected = [twin.draw() for _ in range(3)]
-    with GongSimulator(GongDataset(prospect_count=10), latency=delay) as sim:
+    clock = FakeClock()
+    dataset = GongDataset(prospect_count=10)
+    with GongSimulator(dataset, latency=delay, clock=clock, sleep=clock.sleep) as sim:
         auth = ("sim-access-key", "sim-access-key-secret")
         for _ in range(3):
             assert requests.get(f"{sim.url}/v2/users", auth=auth, timeout=5).status_code == 200
         log = sim.request_log
-    waited = [e.answered - e.arrived for e in log]
-    assert all(w >= wait for w, wait in zip(waited, expected, strict=True)), (
-        waited,
-        expected,
-    )
+    assert clock.slept == expected  # one draw per answer, in order
+    # Each answer is stamped after its own wait, and the next request arrives after it.
+    stamps = [stamp for entry in log for stamp in (entry.arrived, entry.answered)]
+    assert stamps == [
+        0.0,
+        expected[0],
+        expected[0],
+        expected[0] + expected[1],
+        expected[0] + expected[1],
+        expected[0] + expected[1] + expected[2],
+    ]
     assert sim.most_in_flight() == 1  # one after the other
 
 

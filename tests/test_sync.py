@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,14 @@ from tap_gong_flows.errors import GongAPIError, GongDailyLimitError, GongRequest
 from tap_gong_flows.schemas import KNOWN_VALUES
 from tap_gong_flows.simulator import Fault, FaultPlan, GongDataset, GongSimulator
 
-from .support import ACCESS_TOKEN, ONE_AT_A_TIME, asked_ids, run_tap
+from .support import (
+    ACCESS_KEY,
+    ACCESS_KEY_SECRET,
+    ACCESS_TOKEN,
+    ONE_AT_A_TIME,
+    asked_ids,
+    run_tap,
+)
 
 PATH = "/v2/flows/prospects"
 
@@ -159,21 +166,45 @@ def test_retry_after_is_honoured_exactly(
     first, second = simulator.request_log
     assert first.status == 429
     assert second.status == 200
-    assert second.arrived - first.arrived >= 1.0  # not before Gong said
-    assert "Retrying POST /v2/flows/prospects in 1.0 s" in caplog.text  # and no longer
+    assert second.arrived > first.answered  # the retry followed the refusal
+    # The tap announced Gong's wait; test_retry_after_wait.py shows, on a given clock, that
+    # the engine sleeps exactly that long before retrying.
+    assert "Retrying POST /v2/flows/prospects in 1.0 s" in caplog.text
 
 
-def test_timeout_is_retried(
-    faults: FaultPlan, simulator: GongSimulator, dataset: GongDataset, base_config: dict[str, Any]
-) -> None:
-    ids = list(dataset.prospect_ids())[:10]
-    faults.enqueue(Fault.slow(1.0), path=PATH)
-    output = run_tap({**base_config, "crm_prospect_ids": ids, "request_timeout_seconds": 0.3})
-    assert output.records() == dataset.expected_open_records(ids)
-    deadline = time.monotonic() + 3
-    while len(simulator.request_log) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the slow answer is logged once the simulator has sent it
-    assert [entry.fault for entry in simulator.request_log] == [None, "slow"]
+def test_timeout_is_retried(dataset: GongDataset) -> None:
+    # The slow answer is held until the test lets it go, so the tap's timeout fires for
+    # certain; the timeout is long enough that a normal answer on a loaded machine fits.
+    release = threading.Event()
+
+    def held(seconds: float) -> None:
+        release.wait(seconds)
+
+    with GongSimulator(
+        dataset,
+        access_key=ACCESS_KEY,
+        access_key_secret=ACCESS_KEY_SECRET,
+        rate_limit_per_second=None,
+        sleep=held,
+    ) as simulator:
+        simulator.faults.enqueue(Fault.slow(60), path=PATH)
+        ids = list(dataset.prospect_ids())[:10]
+        config = {
+            "api_url": simulator.url,
+            "access_key": ACCESS_KEY,
+            "access_key_secret": ACCESS_KEY_SECRET,
+            "crm_prospect_ids": ids,
+            "request_timeout_seconds": 2,
+        }
+        try:
+            output = run_tap(config)
+        finally:
+            release.set()
+        assert output.records() == dataset.expected_open_records(ids)
+        give_up = time.monotonic() + 10  # a bound on waiting, not a check of speed
+        while len(simulator.request_log) < 2 and time.monotonic() < give_up:
+            time.sleep(0.01)  # the slow answer is logged once the simulator has sent it
+        assert [entry.fault for entry in simulator.request_log] == [None, "slow"]
 
 
 def test_retries_run_out_loudly_naming_endpoint_and_batch(
@@ -244,10 +275,8 @@ def test_pacing_keeps_a_lone_tap_under_gongs_limit(dataset: GongDataset) -> None
         }
         output = run_tap(config)
         log = limited.request_log
+    # The simulator refuses a fourth request inside any second, so ten answers of 200 say
+    # the pace held. How close to the limit the pace runs is a benchmark figure
+    # (benchmarks/pacing.py), and on a fake clock a test in test_pacing_and_retries.py.
     assert [entry.status for entry in log] == [200] * 10
     assert output.records() == dataset.expected_open_records(ids)
-    arrivals = [entry.arrived for entry in log]
-    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    assert min(gaps) >= 1 / 3 - 0.01
-    span = arrivals[-1] - arrivals[0]
-    assert (9 / 3) / span >= 0.9  # paced, not throttled to a crawl

@@ -135,11 +135,11 @@ def run(breakages: tuple[Breakage, ...]) -> list[Outcome]:
 
 def table(outcomes: list[Outcome]) -> str:
     lines = [
-        "| breakage | what it breaks | tests run (`pytest ...`) | caught |",
+        "| breakage | what it breaks | tests run (`pytest tests/...`) | caught |",
         "| --- | --- | --- | --- |",
     ]
     for o in outcomes:
-        tests = " ".join(f"`{t}`" for t in o.breakage.tests)
+        tests = " ".join(f"`{t.removeprefix('tests/')}`" for t in o.breakage.tests)
         verdict = "yes" if o.caught else "**no**"
         lines.append(f"| `{o.breakage.name}` | {o.breakage.breaks} | {tests} | {verdict} |")
     caught = sum(o.caught for o in outcomes)

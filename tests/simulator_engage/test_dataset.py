@@ -7,11 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tap_gong_flows.simulator import (
-    FINISHED_STATUSES,
-    OPEN_STATUSES,
-    GongDataset,
-)
+from tap_gong_flows.simulator import GongDataset
 from tap_gong_flows.simulator.model.catalog import OWNERS
 
 from .engage_api import (
@@ -35,8 +31,30 @@ from .engage_api import (
     ids_of,
     instance_of,
 )
+from .fixed_account import (
+    FINISHED_STATUS_NAMES,
+    FIRST_FLOW_ID,
+    FIRST_FLOW_STEPS,
+    MAYA_FLOWS,
+    MAYA_FOLDERS,
+    MAYA_TASKS,
+    OPEN_STATUS_NAMES,
+    USERS_WRITTEN_OUT,
+    flow_summary,
+    folder_summary,
+    task_summary,
+    user_summary,
+)
 
 # -- dataset: users, flows, folders, steps --------------------------------------------
+
+
+def test_the_account_is_the_one_written_out() -> None:
+    assert [user_summary(user) for user in DATASET.users()] == USERS_WRITTEN_OUT
+    assert [flow_summary(flow) for flow in DATASET.flows_visible_to(MAYA)] == MAYA_FLOWS
+    assert [folder_summary(folder) for folder in DATASET.folders_visible_to(MAYA)] == MAYA_FOLDERS
+    assert DATASET.steps_of(FIRST_FLOW_ID) == FIRST_FLOW_STEPS
+    assert [task_summary(task) for task in DATASET.tasks_of(MAYA)] == MAYA_TASKS
 
 
 def test_flow_instance_owners_are_the_first_users_and_their_data_does_not_change() -> None:
@@ -87,7 +105,7 @@ def test_every_flow_in_any_instance_is_visible_to_someone() -> None:
     visible = {flow["id"]: flow for email in EMAILS for flow in DATASET.flows_visible_to(email)}
     assert {r["flowId"] for r in ALL_INSTANCES} <= set(visible)
     assert {r["flowInstanceStatus"] for r in ALL_INSTANCES} == set(
-        OPEN_STATUSES + FINISHED_STATUSES
+        OPEN_STATUS_NAMES | FINISHED_STATUS_NAMES
     )
     for record in ALL_INSTANCES:
         flow = visible[record["flowId"]]
@@ -204,9 +222,9 @@ def test_tasks_tie_prospects_to_their_flow_instances() -> None:
                 step["name"],
             )
             if task["status"] == "OPEN":
-                assert instance["flowInstanceStatus"] in OPEN_STATUSES
+                assert instance["flowInstanceStatus"] in OPEN_STATUS_NAMES
             if task["status"] == "DISMISSED":
-                assert instance["flowInstanceStatus"] in FINISHED_STATUSES
+                assert instance["flowInstanceStatus"] in FINISHED_STATUS_NAMES
     assert set(statuses) == {"OPEN", "DONE", "DISMISSED"}
     assert set(types) == {"FLOW", "MANUAL"}
     task_prospect_ids = DATASET.task_prospect_ids()
@@ -253,12 +271,12 @@ def test_tasks_stay_bounded_for_huge_datasets() -> None:
 def test_finish_instances_by_fraction_is_deterministic_and_monotone() -> None:
     dataset, twin = GongDataset(400, seed=7), GongDataset(400, seed=7)
     before = {r["flowInstanceId"]: r for r in ALL_INSTANCES}
-    was_open = {i for i, r in before.items() if r["flowInstanceStatus"] in OPEN_STATUSES}
+    was_open = {i for i, r in before.items() if r["flowInstanceStatus"] in OPEN_STATUS_NAMES}
     dataset.finish_instances(0.5)
     twin.finish_instances(0.5)
     after = {r["flowInstanceId"]: r for i in range(400) for r in dataset.instances_at(i)}
     assert after == {r["flowInstanceId"]: r for i in range(400) for r in twin.instances_at(i)}
-    finished_now = {i for i in was_open if after[i]["flowInstanceStatus"] in FINISHED_STATUSES}
+    finished_now = {i for i in was_open if after[i]["flowInstanceStatus"] in FINISHED_STATUS_NAMES}
     assert 0.4 < len(finished_now) / len(was_open) < 0.6
     for instance_id, record in after.items():
         if instance_id not in finished_now:
@@ -274,7 +292,7 @@ def test_finish_instances_by_fraction_is_deterministic_and_monotone() -> None:
     assert dataset.expected_instance_records([gone]) == [after[gone]]
     dataset.finish_instances(0.5)
     later = {r["flowInstanceId"]: r for i in range(400) for r in dataset.instances_at(i)}
-    still_open = {i for i in was_open if later[i]["flowInstanceStatus"] in OPEN_STATUSES}
+    still_open = {i for i in was_open if later[i]["flowInstanceStatus"] in OPEN_STATUS_NAMES}
     assert finished_now.isdisjoint(still_open)
     assert 0.15 < len(still_open) / len(was_open) < 0.35
     assert dataset.finished_share == pytest.approx(0.75)
@@ -290,7 +308,7 @@ def test_finish_instances_by_id_and_its_effect_on_tasks() -> None:
     instance = instance_of(task["contact"]["crmId"], task["flow"]["id"])
     dataset.finish_instances([instance["flowInstanceId"], "1700000000000000000"])
     (finished,) = dataset.expected_instance_records([instance["flowInstanceId"]])
-    assert finished["flowInstanceStatus"] in FINISHED_STATUSES
+    assert finished["flowInstanceStatus"] in FINISHED_STATUS_NAMES
     (same_task,) = [t for t in dataset.tasks_of(MAYA) if t["id"] == task["id"]]
     assert same_task["status"] in {"DONE", "DISMISSED"}
     assert dataset.task_prospect_ids() == DATASET.task_prospect_ids()

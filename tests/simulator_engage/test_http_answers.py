@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 
 from tap_gong_flows.simulator import (
-    FINISHED_STATUSES,
     FLOWS_PATH,
     FOLDERS_PATH,
     PROSPECTS_PATH,
@@ -40,13 +39,35 @@ from .engage_api import (
     post,
     tasks_body,
 )
+from .fixed_account import (
+    ALL_FLOW_COUNT,
+    COMPANY_FLOW_IDS,
+    FINISHED_STATUS_NAMES,
+    FIRST_FLOW_DESCRIPTION,
+    FIRST_FLOW_ID,
+    FIRST_FLOW_STEPS,
+    MAYA_FLOWS,
+    MAYA_FOLDERS,
+    MAYA_SUCCESS_FLOW_IDS,
+    MAYA_SUCCESS_FOLDER_IDS,
+    MAYA_SUCCESS_TASK_IDS,
+    MAYA_TASKS,
+    SOFIA_FLOWS,
+    TASK_COUNTS,
+    USER_IDS,
+    USERS_WRITTEN_OUT,
+    flow_summary,
+    folder_summary,
+    task_summary,
+    user_summary,
+)
 
 # -- HTTP: paging and answers -----------------------------------------------------------
 
 
 def test_users_page_through_every_user_once(sim: GongSimulator) -> None:
     users, summaries = all_pages(sim, USERS_PATH, "users")
-    assert users == USERS
+    assert [user_summary(user) for user in users] == USERS_WRITTEN_OUT
     assert [s["currentPageNumber"] for s in summaries] == [0, 1, 2]
     assert [s["currentPageSize"] for s in summaries] == [3, 3, 2]
     for summary in summaries:
@@ -55,15 +76,14 @@ def test_users_page_through_every_user_once(sim: GongSimulator) -> None:
     assert "cursor" not in summaries[-1]
     assert all("cursor" in summary for summary in summaries[:-1])
     with_avatars, _ = all_pages(sim, USERS_PATH, "users", includeAvatars="true")
-    assert with_avatars == USERS
+    assert with_avatars == users
 
 
 def test_flows_page_per_user_and_company_flows_repeat(sim: GongSimulator) -> None:
     occurrences: collections.Counter[str] = collections.Counter()
     for email in EMAILS:
         flows, summaries = all_pages(sim, FLOWS_PATH, "flows", flowOwnerEmail=email)
-        assert flows == DATASET.flows_visible_to(email)
-        assert len(set(ids(flows))) == len(flows)
+        assert len(set(ids(flows))) == len(flows)  # the pages cover the list once
         assert summaries[0]["totalRecords"] == len(flows)
         for flow in flows:
             assert list(flow) == list(FLOW_FIELDS)
@@ -73,17 +93,21 @@ def test_flows_page_per_user_and_company_flows_repeat(sim: GongSimulator) -> Non
             assert NUMERIC_ID.match(flow["folderId"])
             assert_iso_with_offset(flow["creationDate"])
         occurrences.update(ids(flows))
-    assert set(occurrences) == set(ids(DATASET.all_flows()))
-    company = [f["id"] for f in DATASET.all_flows() if f["visibility"] == "Company"]
-    assert all(occurrences[flow_id] == len(EMAILS) for flow_id in company)
+        if email == MAYA:
+            assert [flow_summary(flow) for flow in flows] == MAYA_FLOWS
+        if email == COLLEAGUE:
+            assert [flow_summary(flow) for flow in flows] == SOFIA_FLOWS
+    assert len(occurrences) == ALL_FLOW_COUNT
+    assert {flow_id for flow_id, seen in occurrences.items() if seen == len(EMAILS)} == set(
+        COMPANY_FLOW_IDS
+    )
 
 
 def test_flow_filters(sim: GongSimulator) -> None:
     success, _ = all_pages(
         sim, FLOWS_PATH, "flows", flowOwnerEmail=MAYA, workspaceId=SUCCESS_WORKSPACE
     )
-    assert success == DATASET.flows_visible_to(MAYA, workspace_id=SUCCESS_WORKSPACE)
-    assert 0 < len(success) < len(DATASET.flows_visible_to(MAYA))
+    assert ids(success) == MAYA_SUCCESS_FLOW_IDS
     folder_id = success[0]["folderId"]
     in_folder, _ = all_pages(sim, FLOWS_PATH, "flows", flowOwnerEmail=MAYA, folderId=folder_id)
     assert in_folder
@@ -93,29 +117,27 @@ def test_flow_filters(sim: GongSimulator) -> None:
     assert summaries == [{"totalRecords": 0, "currentPageSize": 0, "currentPageNumber": 0}]
     alias_user = next(user for user in USERS if user["emailAliases"])
     by_alias, _ = all_pages(sim, FLOWS_PATH, "flows", flowOwnerEmail=alias_user["emailAliases"][0])
-    assert by_alias == DATASET.flows_visible_to(alias_user["emailAddress"])
+    by_address, _ = all_pages(sim, FLOWS_PATH, "flows", flowOwnerEmail=alias_user["emailAddress"])
+    assert by_alias == by_address
 
 
 def test_folders_page_per_user(sim: GongSimulator) -> None:
     for email in (MAYA, COLLEAGUE):
         folders, _ = all_pages(sim, FOLDERS_PATH, "flows", flowFolderOwnerEmail=email)
-        assert folders == DATASET.folders_visible_to(email)
+        assert len(set(ids(folders))) == len(folders)
+        if email == MAYA:
+            assert [folder_summary(folder) for folder in folders] == MAYA_FOLDERS
         for folder in folders:
             required = {"id", "name", "visibility", "creationDate"}
             assert_fields(folder, FLOW_FIELDS, required)
             assert ("folderId" in folder) == ("folderName" in folder)
-    root = next(f for f in DATASET.all_folders() if f["name"] == "Sales Development")
-    subtree, _ = all_pages(
-        sim, FOLDERS_PATH, "flows", flowFolderOwnerEmail=MAYA, parentId=root["id"]
-    )
-    assert subtree[0] == root
-    assert len(subtree) > 1
-    assert all(folder["folderId"] == root["id"] for folder in subtree[1:])
+    root = MAYA_FOLDERS[0][0]  # Sales Development, with three folders inside
+    subtree, _ = all_pages(sim, FOLDERS_PATH, "flows", flowFolderOwnerEmail=MAYA, parentId=root)
+    assert [folder_summary(folder) for folder in subtree] == MAYA_FOLDERS[:4]
     success, _ = all_pages(
         sim, FOLDERS_PATH, "flows", flowFolderOwnerEmail=MAYA, workspaceId=SUCCESS_WORKSPACE
     )
-    assert success == DATASET.folders_visible_to(MAYA, workspace_id=SUCCESS_WORKSPACE)
-    assert 0 < len(success) < len(DATASET.folders_visible_to(MAYA))
+    assert ids(success) == MAYA_SUCCESS_FOLDER_IDS
 
 
 def test_steps_answer_up_to_twenty_flows(sim: GongSimulator) -> None:
@@ -125,7 +147,10 @@ def test_steps_answer_up_to_twenty_flows(sim: GongSimulator) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"requestId", "flows"}
-    assert body["flows"] == DATASET.expected_flow_steps(flow_ids[:20])
+    assert ids(body["flows"]) == flow_ids[:20]  # each asked flow once, in the order asked
+    first = body["flows"][0]
+    assert (first["id"], first["description"]) == (FIRST_FLOW_ID, FIRST_FLOW_DESCRIPTION)
+    assert first["steps"] == FIRST_FLOW_STEPS
     for flow in body["flows"]:
         assert list(flow) == list(FLOW_WITH_STEPS_FIELDS)
         assert_fields(flow, FLOW_WITH_STEPS_FIELDS, set(FLOW_WITH_STEPS_FIELDS))
@@ -136,13 +161,15 @@ def test_steps_answer_up_to_twenty_flows(sim: GongSimulator) -> None:
 
 
 def test_tasks_answer_and_shape(sim: GongSimulator) -> None:
+    answered = {}
     for user in USERS:
         response = post(sim, TASKS_PATH, tasks_body(user["id"]))
         assert response.status_code == 200
         body = response.json()
         assert set(body) == {"requestId", "tasks", "crmType"}
         assert body["crmType"] == "SALESFORCE"
-        assert body["tasks"] == DATASET.tasks_of(user["id"])
+        answered[user["id"]] = body["tasks"]
+        assert {task["userId"] for task in body["tasks"]} <= {int(user["id"])}
         for task in body["tasks"]:
             required = {"id", "userId", "created", "updated", "status", "type", "actions"}
             assert_fields(task, TASK_FIELDS, required | {"account", "dueDate", "contact"})
@@ -156,12 +183,16 @@ def test_tasks_answer_and_shape(sim: GongSimulator) -> None:
             if task["type"] == "FLOW":
                 assert set(task["flow"]) == {"id", "name", "step"}
                 assert set(task["flow"]["step"]) == {"id", "name", "stepNumber"}
+    assert [len(answered[user_id]) for user_id in USER_IDS] == TASK_COUNTS
+    assert [task_summary(task) for task in answered[MAYA_ID]] == MAYA_TASKS
     opened = post(sim, TASKS_PATH, tasks_body(USERS[1]["id"], status=["OPEN"], types=["FLOW"]))
-    assert opened.json()["tasks"] == DATASET.tasks_of(
-        USERS[1]["id"], statuses=["OPEN"], types=["FLOW"]
-    )
+    assert opened.json()["tasks"] == [
+        task
+        for task in answered[USERS[1]["id"]]
+        if task["status"] == "OPEN" and task["type"] == "FLOW"
+    ]
     in_success = post(sim, TASKS_PATH, tasks_body(MAYA_ID, workspaceId=SUCCESS_WORKSPACE))
-    assert in_success.json()["tasks"] == DATASET.tasks_of(MAYA, workspace_id=SUCCESS_WORKSPACE)
+    assert [task["id"] for task in in_success.json()["tasks"]] == MAYA_SUCCESS_TASK_IDS
     no_actions = post(sim, TASKS_PATH, tasks_body(MAYA_ID, taskAction=[]))
     assert no_actions.json()["tasks"] == []
 
@@ -182,7 +213,9 @@ def test_every_flow_id_anywhere_is_listed_by_some_user(sim: GongSimulator) -> No
     crm_ids = [prospect_id(index) for index in range(0, 400, 2)]
     open_records = post(sim, PROSPECTS_PATH, {"crmProspectsIds": crm_ids}).json()
     finished = [
-        r["flowInstanceId"] for r in ALL_INSTANCES if r["flowInstanceStatus"] in FINISHED_STATUSES
+        r["flowInstanceId"]
+        for r in ALL_INSTANCES
+        if r["flowInstanceStatus"] in FINISHED_STATUS_NAMES
     ]
     by_instance = post(sim, PROSPECTS_PATH, {"flowInstanceIds": finished}).json()
     assigned = {

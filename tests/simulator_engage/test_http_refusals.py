@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from tap_gong_flows.simulator import (
-    FINISHED_STATUSES,
     FLOWS_PATH,
     FOLDERS_PATH,
     PROSPECTS_PATH,
@@ -46,6 +45,13 @@ from .engage_api import (
     ids_of,
     post,
     tasks_body,
+)
+from .fixed_account import (
+    FINISHED_STATUS_NAMES,
+    MAYA_TASKS,
+    USERS_WRITTEN_OUT,
+    task_summary,
+    user_summary,
 )
 
 # -- HTTP: bad requests -----------------------------------------------------------------
@@ -136,7 +142,7 @@ def test_an_expired_cursor_is_answered_400_over_http() -> None:
 def test_page_size_is_configurable() -> None:
     with GongSimulator(DATASET, rate_limit_per_second=None, page_size=100) as simulator:
         users, summaries = all_pages(simulator, USERS_PATH, "users")
-    assert users == USERS
+    assert [user_summary(user) for user in users] == USERS_WRITTEN_OUT
     assert summaries == [{"totalRecords": 8, "currentPageSize": 8, "currentPageNumber": 0}]
     with pytest.raises(ValueError, match="page_size"):
         GongSimulator(DATASET, page_size=0)
@@ -223,13 +229,14 @@ def test_record_faults_on_the_new_endpoints(sim: GongSimulator) -> None:
     assert all(folder["visibility"] not in VISIBILITIES for folder in folders)
     assert all(set(folder) - set(FLOW_FIELDS) for folder in folders)
     tasks = post(sim, TASKS_PATH, tasks_body(MAYA_ID)).json()["tasks"]
-    assert tasks[:-1] == DATASET.tasks_of(MAYA)
+    assert [task_summary(task) for task in tasks[:-1]] == MAYA_TASKS  # the true ones first
     assert tasks[-1]["userId"] not in {int(user["id"]) for user in USERS}
     flow_id = "7312004518839271045"
     flows = post(sim, STEPS_PATH, {"flowIds": [flow_id]}).json()["flows"]
     assert ids(flows)[0] == flow_id
     assert len(flows) == 2
-    assert ids(flows)[1] not in ids(DATASET.all_flows())
+    stray = post(sim, STEPS_PATH, {"flowIds": [ids(flows)[1]]})
+    assert_gong_error(stray, 404, ids(flows)[1])  # a flow the account does not have
     truncated = get(sim, USERS_PATH)
     assert truncated.status_code == 200
     with pytest.raises(requests.exceptions.JSONDecodeError):
@@ -253,8 +260,8 @@ def test_second_sync_sees_finished_instances() -> None:
         assert 0.2 < len(gone) / len(first_open) < 0.4
         revisited = post(simulator, PROSPECTS_PATH, {"flowInstanceIds": gone}).json()
     assert ids_of(revisited["prospectsAssigned"]) == gone
-    assert {r["flowInstanceStatus"] for r in revisited["prospectsAssigned"]} <= set(
-        FINISHED_STATUSES
+    assert {r["flowInstanceStatus"] for r in revisited["prospectsAssigned"]} <= (
+        FINISHED_STATUS_NAMES
     )
 
 

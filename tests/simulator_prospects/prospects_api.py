@@ -15,7 +15,8 @@ from tap_gong_flows.simulator import (
     GongDataset,
     GongSimulator,
 )
-from tap_gong_flows.simulator.model.dataset import FINISHED_STATUSES
+
+from .fixed_records import OPEN_STATUS_NAMES, SPEC_STATUSES
 
 PROSPECTS_PATH = "/v2/flows/prospects"
 BASIC_AUTH = ("sim-access-key", "sim-access-key-secret")
@@ -41,7 +42,7 @@ FINISHED_INSTANCES = [
     record
     for crm_id in ALL_IDS
     for record in DATASET.assigned_flows(crm_id)
-    if record["flowInstanceStatus"] in FINISHED_STATUSES
+    if record["flowInstanceStatus"] in SPEC_STATUSES - OPEN_STATUS_NAMES
 ]
 
 

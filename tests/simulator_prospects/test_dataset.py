@@ -15,8 +15,17 @@ from tap_gong_flows.simulator import (
     parse_prospect_index,
     prospect_id,
 )
-from tap_gong_flows.simulator.model.dataset import FINISHED_STATUSES, OPEN_STATUSES
 
+from .fixed_records import (
+    OPEN_STATUS_NAMES,
+    SMALL_FINISHED,
+    SMALL_IDS,
+    SMALL_INSTANCES,
+    SMALL_OPEN,
+    SMALL_PROSPECT_COUNT,
+    SMALL_SEED,
+    SPEC_STATUSES,
+)
 from .prospects_api import ALL_IDS, DATASET, FINISHED_INSTANCES, RECORD_FIELDS
 
 # -- identifiers and dataset ----------------------------------------------------------
@@ -82,25 +91,40 @@ def test_records_are_well_formed_and_varied() -> None:
         text = record["flowInstanceCreateDate"]
         shapes.add(("Z" if text.endswith("Z") else "offset", len(text.split(".")[-1])))
     assert {shape for shape, _ in shapes} == {"Z", "offset"}
-    assert {status for status in (r["flowInstanceStatus"] for r in records)} == set(
-        OPEN_STATUSES + FINISHED_STATUSES
-    )
+    assert {r["flowInstanceStatus"] for r in records} == SPEC_STATUSES  # all six, no other
     assert len({r["flowInstanceId"] for r in records}) == len(records)
     assert len({r["flowInstanceOwnerEmail"] for r in records}) >= 5
     assert {r["exclusive"] for r in records} == {True, False}
+
+
+def test_a_small_dataset_holds_exactly_the_records_written_out() -> None:
+    small = GongDataset(SMALL_PROSPECT_COUNT, seed=SMALL_SEED)
+    assert list(small.prospect_ids()) == SMALL_IDS
+    for crm_id in SMALL_IDS:
+        assert small.assigned_flows(crm_id) == SMALL_INSTANCES[crm_id]
+        written_open = [
+            r for r in SMALL_INSTANCES[crm_id] if r["flowInstanceStatus"] in OPEN_STATUS_NAMES
+        ]
+        assert small.open_assigned_flows(crm_id) == written_open
+    assert small.expected_open_records(SMALL_IDS) == SMALL_OPEN
+    assert small.expected_open_records(SMALL_IDS[::-1]) == [
+        SMALL_OPEN[2],
+        SMALL_OPEN[1],
+        SMALL_OPEN[0],
+    ]
+    finished_ids = [record["flowInstanceId"] for record in SMALL_FINISHED]
+    assert small.expected_instance_records([*finished_ids, "1700000000000000000"]) == SMALL_FINISHED
+    assert [small.instance(r["flowInstanceId"]) for r in SMALL_OPEN] == SMALL_OPEN
 
 
 def test_open_flows_exclude_finished_instances_and_unknown_ids() -> None:
     for crm_id in ALL_IDS:
         everything = DATASET.assigned_flows(crm_id)
         opened = DATASET.open_assigned_flows(crm_id)
-        assert opened == [r for r in everything if r["flowInstanceStatus"] in OPEN_STATUSES]
+        assert opened == [r for r in everything if r["flowInstanceStatus"] in OPEN_STATUS_NAMES]
     assert FINISHED_INSTANCES
     assert DATASET.open_assigned_flows(prospect_id(300)) == []  # just past the dataset
     assert DATASET.open_assigned_flows("not-a-crm-id") == []
-    assert DATASET.expected_open_records(ALL_IDS[:20]) == [
-        record for crm_id in ALL_IDS[:20] for record in DATASET.open_assigned_flows(crm_id)
-    ]
 
 
 def test_open_instance_of_an_exclusive_flow_is_the_only_open_one() -> None:

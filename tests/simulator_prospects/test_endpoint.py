@@ -15,16 +15,23 @@ from tap_gong_flows.simulator import (
     GongSimulator,
     prospect_id,
 )
-from tap_gong_flows.simulator.model.dataset import OPEN_STATUSES
 from tap_gong_flows.simulator.serving.rate_limits import RequestLimiter
 
+from ..support import FakeClock
+from .fixed_records import (
+    OPEN_STATUS_NAMES,
+    PAUSED_5,
+    PENDING_0,
+    RUNNING_2,
+    SMALL_FINISHED,
+    SMALL_IDS,
+    SMALL_OPEN,
+)
 from .prospects_api import (
     ALL_IDS,
     BASIC_AUTH,
     BEARER_HEADERS,
     DATASET,
-    FINISHED_INSTANCES,
-    IDS_WITH_OPEN_FLOWS,
     PROSPECTS_PATH,
     RECORD_FIELDS,
     REQUEST_ID,
@@ -35,34 +42,51 @@ from .prospects_api import (
 # -- the endpoint ---------------------------------------------------------------------
 
 
-def test_prospects_query_returns_open_flows_in_spec_shape(sim: GongSimulator) -> None:
-    asked = ALL_IDS[:40]
-    response = post(sim, {"crmProspectsIds": asked})
+def test_prospects_query_answers_the_open_records_written_out(small_sim: GongSimulator) -> None:
+    response = post(small_sim, {"crmProspectsIds": SMALL_IDS})
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     body = response.json()
     assert set(body) == {"requestId", "prospectsAssigned"}
     assert REQUEST_ID.match(body["requestId"])
-    records = body["prospectsAssigned"]
-    assert records == DATASET.expected_open_records(asked)
+    assert body["prospectsAssigned"] == SMALL_OPEN
+    backwards = post(small_sim, {"crmProspectsIds": SMALL_IDS[::-1]}).json()
+    assert backwards["prospectsAssigned"] == SMALL_OPEN[::-1]  # in the order asked
+    nobody = post(small_sim, {"crmProspectsIds": [SMALL_IDS[1], SMALL_IDS[4]]}).json()
+    assert nobody["prospectsAssigned"] == []  # no instance, or only finished ones
+
+
+def test_prospects_query_answers_only_open_flows_of_the_asked_in_spec_shape(
+    sim: GongSimulator,
+) -> None:
+    asked = ALL_IDS[:40]
+    records = post(sim, {"crmProspectsIds": asked}).json()["prospectsAssigned"]
     assert records
     for record in records:
         assert set(record) == set(RECORD_FIELDS)
         for key, kind in RECORD_FIELDS.items():
             assert type(record[key]) is kind, key
-        assert record["flowInstanceStatus"] in OPEN_STATUSES
+        assert record["flowInstanceStatus"] in OPEN_STATUS_NAMES
         assert record["crmProspectId"] in asked
         assert datetime.fromisoformat(record["flowInstanceCreateDate"]).tzinfo is not None
+    positions = [asked.index(record["crmProspectId"]) for record in records]
+    assert positions == sorted(positions)  # prospect by prospect, in the order asked
+    assert len({record["flowInstanceId"] for record in records}) == len(records)
+    one_by_one = [
+        record
+        for crm_id in asked
+        for record in post(sim, {"crmProspectsIds": [crm_id]}).json()["prospectsAssigned"]
+    ]
+    assert one_by_one == records  # a batch answers what its prospects answer alone
 
 
-def test_flow_instance_query_returns_finished_instances_too(sim: GongSimulator) -> None:
-    wanted = [record["flowInstanceId"] for record in FINISHED_INSTANCES[:5]]
-    response = post(sim, {"flowInstanceIds": [*wanted, "1700000000000000000"]})
+def test_flow_instance_query_returns_finished_instances_too(small_sim: GongSimulator) -> None:
+    wanted = [record["flowInstanceId"] for record in SMALL_FINISHED]
+    response = post(small_sim, {"flowInstanceIds": [*wanted, "1700000000000000000"]})
     assert response.status_code == 200
-    assert response.json()["prospectsAssigned"] == FINISHED_INSTANCES[:5]
-    by_prospect = post(sim, {"crmProspectsIds": [FINISHED_INSTANCES[0]["crmProspectId"]]})
-    returned = {r["flowInstanceId"] for r in by_prospect.json()["prospectsAssigned"]}
-    assert wanted[0] not in returned
+    assert response.json()["prospectsAssigned"] == SMALL_FINISHED
+    by_prospect = post(small_sim, {"crmProspectsIds": [SMALL_FINISHED[0]["crmProspectId"]]})
+    assert by_prospect.json()["prospectsAssigned"] == [RUNNING_2]  # not the finished one
 
 
 def test_unknown_prospects_yield_no_records(sim: GongSimulator) -> None:
@@ -71,19 +95,18 @@ def test_unknown_prospects_yield_no_records(sim: GongSimulator) -> None:
     assert response.json()["prospectsAssigned"] == []
 
 
-def test_chunked_request_body_is_understood(sim: GongSimulator) -> None:
-    payload = json.dumps({"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:2]}).encode()
+def test_chunked_request_body_is_understood(small_sim: GongSimulator) -> None:
+    payload = json.dumps({"crmProspectsIds": SMALL_IDS[:3]}).encode()
     response = requests.post(
-        sim.url + PROSPECTS_PATH,
+        small_sim.url + PROSPECTS_PATH,
         data=iter([payload[:10], payload[10:]]),  # a generator body is sent chunked
         auth=BASIC_AUTH,
         headers={"Content-Type": "application/json"},
         timeout=5,
     )
     assert response.status_code == 200
-    assert sim.request_log[-1].body == {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:2]}
-    expected = DATASET.expected_open_records(IDS_WITH_OPEN_FLOWS[:2])
-    assert response.json()["prospectsAssigned"] == expected
+    assert small_sim.request_log[-1].body == {"crmProspectsIds": SMALL_IDS[:3]}
+    assert response.json()["prospectsAssigned"] == [PENDING_0, RUNNING_2]
 
 
 def test_request_ids_are_fresh_for_every_answer(sim: GongSimulator) -> None:
@@ -153,14 +176,16 @@ def test_unknown_path_and_wrong_method(sim: GongSimulator) -> None:
     assert wrong_method.headers["Allow"] == "POST"
 
 
-def test_keep_alive_connection_serves_several_requests(sim: GongSimulator) -> None:
+def test_keep_alive_connection_serves_several_requests(small_sim: GongSimulator) -> None:
     with requests.Session() as session:
         session.auth = BASIC_AUTH
-        for crm_id in IDS_WITH_OPEN_FLOWS[:4]:
-            response = session.post(
-                sim.url + PROSPECTS_PATH, json={"crmProspectsIds": [crm_id]}, timeout=5
-            )
-            assert response.json()["prospectsAssigned"] == DATASET.open_assigned_flows(crm_id)
+        answers = [
+            session.post(
+                small_sim.url + PROSPECTS_PATH, json={"crmProspectsIds": [crm_id]}, timeout=5
+            ).json()["prospectsAssigned"]
+            for crm_id in SMALL_IDS
+        ]
+    assert answers == [[PENDING_0], [], [RUNNING_2], [], [], [PAUSED_5]]
 
 
 def test_request_log_records_what_was_answered(sim: GongSimulator) -> None:
@@ -185,9 +210,19 @@ def test_request_log_records_what_was_answered(sim: GongSimulator) -> None:
 
 
 def test_burst_beyond_three_per_second_gets_429_with_retry_after() -> None:
-    with GongSimulator(DATASET) as simulator, requests.Session() as session:
+    # On a clock that stands still, the five requests arrive in one instant whatever the
+    # machine's load; the window opens again exactly one second after the first three.
+    clock = FakeClock(start=50.0)
+    with (
+        GongSimulator(DATASET, clock=clock, sleep=clock.sleep) as simulator,
+        requests.Session() as session,
+    ):
         session.auth = BASIC_AUTH
         url = simulator.url + PROSPECTS_PATH
+
+        def status() -> int:
+            return session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5).status_code
+
         responses = [
             session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5) for _ in range(5)
         ]
@@ -195,11 +230,15 @@ def test_burst_beyond_three_per_second_gets_429_with_retry_after() -> None:
         for limited in responses[3:]:
             assert_gong_error(limited, 429)
             assert limited.headers["Retry-After"] == "1"
-        time.sleep(1.05)
-        assert session.post(url, json={"crmProspectsIds": ALL_IDS[:1]}, timeout=5).ok
-        admitted = [e.arrived for e in simulator.request_log if e.status == 200]
-    assert len(admitted) == 4
-    assert admitted[3] - admitted[0] >= 1.0
+        clock.advance(0.75)
+        assert status() == 429  # the first three are still inside the last second
+        clock.advance(0.25)
+        assert status() == 200
+        log = simulator.request_log
+    assert [(e.arrived, e.status) for e in log] == [(50.0, 200)] * 3 + [(50.0, 429)] * 2 + [
+        (50.75, 429),
+        (51.0, 200),
+    ]
 
 
 def test_sliding_window_counts_only_admitted_requests() -> None:
@@ -215,7 +254,19 @@ def test_daily_quota_answers_429_until_midnight_utc() -> None:
         statuses = [post(simulator, {"crmProspectsIds": ALL_IDS[:1]}) for _ in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert_gong_error(statuses[2], 429)
-    retry_after = int(statuses[2].headers["Retry-After"])
-    seconds_left_today = 86_400 - time.time() % 86_400
-    assert 1 <= retry_after <= 86_400
-    assert abs(retry_after - seconds_left_today) < 5
+    assert 1 <= int(statuses[2].headers["Retry-After"]) <= 86_400
+
+
+def test_daily_quota_retry_after_counts_the_seconds_to_midnight_utc() -> None:
+    # 100.5 s before a UTC midnight (day 20 000 since the epoch), on a given wall clock.
+    now = [20_001 * 86_400 - 100.5]
+    limiter = RequestLimiter(per_second=None, per_day=2, wall_clock=lambda: now[0])
+    assert [limiter.admit(0.0), limiter.admit(0.1)] == [None, None]
+    refused = limiter.admit(0.2)
+    assert refused is not None
+    assert refused.retry_after == 101  # rounded up: never back a moment too soon
+    assert "daily quota of 2" in refused.message
+    now[0] += 100.4
+    assert limiter.admit(0.3) is not None  # a tenth of a second before midnight
+    now[0] += 0.1
+    assert limiter.admit(0.4) is None  # a new day, a new quota

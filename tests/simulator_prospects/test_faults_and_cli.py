@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,8 @@ from tap_gong_flows.simulator import (
     GongSimulator,
 )
 
-from ..support import REPO_ROOT, simulator_cli
+from ..support import REPO_ROOT, FakeClock, simulator_cli
+from .fixed_records import PENDING_0, RUNNING_2, SMALL_IDS, SMALL_OPEN
 from .prospects_api import (
     ALL_IDS,
     DATASET,
@@ -87,14 +87,20 @@ def test_reset_mid_body_fault(sim: GongSimulator) -> None:
         post(sim, {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:5]})
 
 
-def test_slow_fault_delays_a_normal_answer(sim: GongSimulator) -> None:
-    sim.faults.enqueue(Fault.slow(0.4))
-    started = time.monotonic()
-    response = post(sim, {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:3]})
-    assert time.monotonic() - started >= 0.4
-    assert response.json()["prospectsAssigned"] == DATASET.expected_open_records(
-        IDS_WITH_OPEN_FLOWS[:3]
-    )
+def test_slow_fault_delays_a_normal_answer() -> None:
+    clock = FakeClock()
+    with GongSimulator(DATASET, rate_limit_per_second=None, clock=clock, sleep=clock.sleep) as slow:
+        slow.faults.enqueue(Fault.slow(0.4))
+        delayed = post(slow, {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:3]})
+        prompt = post(slow, {"crmProspectsIds": IDS_WITH_OPEN_FLOWS[:3]})
+        log = slow.request_log
+    assert clock.slept == [0.4]  # the one slow answer, and no other wait
+    assert [(e.fault, e.answered - e.arrived) for e in log] == [("slow", 0.4), (None, 0.0)]
+    assert delayed.status_code == 200
+    assert delayed.json()["prospectsAssigned"] == prompt.json()["prospectsAssigned"]
+
+
+def test_slow_fault_outlasts_a_short_client_timeout(sim: GongSimulator) -> None:
     sim.faults.enqueue(Fault.slow(1.0))
     with pytest.raises(requests.exceptions.ReadTimeout):
         post(sim, {"crmProspectsIds": ALL_IDS[:1]}, timeout=0.2)
@@ -137,13 +143,12 @@ def test_extra_fields_fault(sim: GongSimulator) -> None:
         assert record["flowInstanceStatus"] == "Snoozed"
 
 
-def test_foreign_records_fault(sim: GongSimulator) -> None:
-    asked = IDS_WITH_OPEN_FLOWS[:3]
-    sim.faults.enqueue(Fault.foreign_records())
-    records = post(sim, {"crmProspectsIds": asked}).json()["prospectsAssigned"]
-    expected = DATASET.expected_open_records(asked)
-    assert records[: len(expected)] == expected
-    foreign = records[len(expected) :]
+def test_foreign_records_fault(small_sim: GongSimulator) -> None:
+    asked = SMALL_IDS[:3]
+    small_sim.faults.enqueue(Fault.foreign_records())
+    records = post(small_sim, {"crmProspectsIds": asked}).json()["prospectsAssigned"]
+    assert records[:2] == [PENDING_0, RUNNING_2]  # the true answer first
+    foreign = records[2:]
     assert foreign
     assert all(record["crmProspectId"] not in asked for record in foreign)
 
@@ -204,20 +209,20 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
 
 def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
     args = (
-        "--prospects", "25", "--seed", "7", "--write-ids", str(tmp_path / "ids.txt"),
+        "--prospects", "6", "--seed", "9", "--write-ids", str(tmp_path / "ids.txt"),
         "--access-token", "cli-token",
     )  # fmt: skip
     with simulator_cli(*args, cwd=tmp_path) as (process, line):
         match = re.fullmatch(r"Gong API simulator listening on (http://127\.0\.0\.1:\d+)\n", line)
         assert match, line
-        assert (tmp_path / "ids.txt").read_text().splitlines() == ALL_IDS[:25]
+        assert (tmp_path / "ids.txt").read_text().splitlines() == SMALL_IDS
         response = requests.post(
             match.group(1) + PROSPECTS_PATH,
-            json={"crmProspectsIds": ALL_IDS[:25]},
+            json={"crmProspectsIds": SMALL_IDS},
             headers={"Authorization": "Bearer cli-token"},
             timeout=5,
         )
-        assert response.json()["prospectsAssigned"] == DATASET.expected_open_records(ALL_IDS[:25])
+        assert response.json()["prospectsAssigned"] == SMALL_OPEN
         process.send_signal(signal.SIGTERM)
         remaining_stdout, stderr = process.communicate(timeout=5)
         assert process.returncode == 0

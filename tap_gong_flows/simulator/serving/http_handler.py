@@ -10,7 +10,6 @@ import contextlib
 import socket
 import sys
 import threading
-import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
@@ -26,6 +25,10 @@ class Responder(Protocol):
     """Decides the answer to one request (and records it) before it is sent."""
 
     verbose: bool
+
+    def now(self) -> float:
+        """The reading of the responder's clock that stamps a request's arrival."""
+        ...
 
     def respond(
         self,
@@ -129,7 +132,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return server.responder
 
     def _handle(self, head_only: bool = False) -> None:
-        arrived = time.monotonic()
+        arrived = self._responder.now()
         try:
             body = self._read_body()
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -43,11 +43,12 @@ from tap_gong_flows.simulator.serving.scopes import ScopeGrant
 class RequestLogEntry:
     """One request as the simulator saw and answered it.
 
-    ``arrived`` is a ``time.monotonic()`` reading; ``status`` is None when the
+    ``arrived`` is a reading of the simulator's clock (``time.monotonic()`` unless
+    given); ``status`` is None when the
     connection was closed without an answer; ``body`` is the parsed JSON body (None if
     absent or not JSON); ``auth_scheme`` is the lowercase scheme the client used;
     ``fault`` names the injected fault kind, if any; ``answered`` is the
-    ``time.monotonic()`` reading when the answer was ready to send (after any latency).
+    clock's reading when the answer was ready to send (after any latency).
     """
 
     arrived: float
@@ -77,6 +78,9 @@ class GongSimulator:
     403 ``Insufficient scope: <scope>``, after the credentials were found valid and
     before the quotas count it. Change the grant while running with the :attr:`scopes`
     property, :meth:`grant` or :meth:`revoke`.
+
+    ``clock`` stamps arrivals and answers (and so the per-second quota's window) and
+    ``sleep`` carries out slow faults and latency; tests pass their own to control time.
     """
 
     def __init__(
@@ -97,6 +101,8 @@ class GongSimulator:
         verbose: bool = False,
         latency: AnswerDelay | None = None,
         scopes: Iterable[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if max_ids_per_request is not None and max_ids_per_request < 1:
             raise ValueError(f"max_ids_per_request must be at least 1: {max_ids_per_request}")
@@ -110,6 +116,8 @@ class GongSimulator:
         self.max_ids_per_request = max_ids_per_request
         self.verbose = verbose
         self.latency = latency
+        self._clock = clock
+        self._sleep = sleep
         self._limiter = RequestLimiter(rate_limit_per_second, daily_limit)
         self._routes = build_routes(
             dataset,
@@ -235,6 +243,10 @@ class GongSimulator:
 
     # -- answering -------------------------------------------------------------------
 
+    def now(self) -> float:
+        """The simulator's clock, which stamps each request's arrival."""
+        return self._clock()
+
     def respond(
         self,
         method: str,
@@ -257,10 +269,10 @@ class GongSimulator:
             reply = fault_reply(fault, self._answer_for_fault(request))
         else:
             if fault is not None:
-                time.sleep(fault.delay_seconds)
+                self._sleep(fault.delay_seconds)
             reply = self._normal_reply(request, auth)
         if self.latency is not None:
-            time.sleep(self.latency.draw())
+            self._sleep(self.latency.draw())
         entry = RequestLogEntry(
             arrived,
             method,
@@ -269,7 +281,7 @@ class GongSimulator:
             loggable(parsed),
             auth.scheme,
             None if fault is None else fault.kind,
-            time.monotonic(),
+            self._clock(),
         )
         with self._log_lock:
             self._log.append(entry)
