@@ -33,10 +33,10 @@ BREAKAGES: tuple[Breakage, ...] = (
         "a resumed sync skips the prospects already done",
         AF,
         (("return int(self.stream_state.get(RESUME_KEY, 0))", "return 0"),),
-        (
-            *STATE_TESTS,
-            "tests/test_prospect_streams.py::test_fatal_error_then_resume_asks_nothing_twice_and_loses_nothing",
-        ),
+        # (test_prospect_streams' resume test would catch it too, but it compares the asked
+        # batches as a list, and a request the failed run still had in flight can arrive
+        # after its log reset: under load it fails now and then, unbroken.)
+        STATE_TESTS,
     ),
     Breakage(
         "state-every-batch-with-tracking",
