@@ -143,12 +143,19 @@ def run_cli(
     )
 
 
-def asked_ids(simulator: GongSimulator) -> list[list[str]]:
-    """The crmProspectsIds of every answered request, in the order they arrived."""
+def asked_ids(simulator: GongSimulator, *, auth_scheme: str | None = None) -> list[list[str]]:
+    """The crmProspectsIds of every answered request, in the order they arrived.
+
+    With ``auth_scheme`` ("basic" or "bearer"), only requests sent with it: a run with the
+    other kind of credentials can tell its requests from a late one of the run before.
+    """
     return [
         entry.body["crmProspectsIds"]
         for entry in sorted(simulator.request_log, key=lambda entry: entry.arrived)
-        if entry.status == 200 and isinstance(entry.body, dict) and "crmProspectsIds" in entry.body
+        if entry.status == 200
+        and isinstance(entry.body, dict)
+        and "crmProspectsIds" in entry.body
+        and auth_scheme in (None, entry.auth_scheme)
     ]
 
 
