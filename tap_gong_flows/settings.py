@@ -211,6 +211,17 @@ SETTINGS = th.PropertiesList(
             "the sync fails."
         ),
     ),
+    th.Property(
+        "metrics_log",
+        th.BooleanType,
+        default=False,
+        title="Log the SDK's METRIC lines",
+        description=(
+            "Also log the Singer SDK's METRIC lines (request durations, record counts, sync "
+            "timers as JSON). Off by default: the log then shows the progress lines, one line "
+            "per stream start and end, warnings and errors."
+        ),
+    ),
 )
 
 SETTINGS_SCHEMA: dict[str, Any] = SETTINGS.to_dict()
