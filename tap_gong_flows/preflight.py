@@ -126,14 +126,7 @@ class PreflightReport:
         if self.ok:
             return [f"Preflight passed: all {count} selected streams can run."]
         blocked = self.blocked
-        missing = sorted(
-            {
-                e.scope
-                for s in blocked
-                for e in self.endpoints_of(s)
-                if self.answers[e].verdict == "missing"
-            }
-        )
+        missing = self.missing_scopes()
         lines = [
             f"Preflight failed: {len(blocked)} of {count} selected streams cannot run: "
             f"{', '.join(blocked)}."
@@ -178,7 +171,29 @@ class PreflightReport:
                 f"{answer.endpoint} answered {answer.detail}: needed by {', '.join(streams)} "
                 f"({answer.endpoint.scope})"
             )
-        return "; ".join(parts) + ". " + " ".join(self.verdict_lines()[1:2])
+        blocked = self.blocked
+        text = (
+            "; ".join(parts)
+            + f". {len(blocked)} of {len(self.settings.streams)} streams cannot run: "
+            + f"{', '.join(blocked)}."
+        )
+        missing = self.missing_scopes()
+        if missing:
+            text += (
+                f" Grant {', '.join(missing)} to the credentials, or leave those streams out "
+                "of the connection (a check asks about every stream)."
+            )
+        return text
+
+    def missing_scopes(self) -> list[str]:
+        return sorted(
+            {
+                endpoint.scope
+                for stream in self.blocked
+                for endpoint in self.endpoints_of(stream)
+                if self.answers[endpoint].verdict == "missing"
+            }
+        )
 
 
 class Preflight:
