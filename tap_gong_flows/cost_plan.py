@@ -61,6 +61,8 @@ class CostPlan:
     lines: tuple[PlanLine, ...]
     open_ended: tuple[str, ...]  # costs the plan cannot count, said in words
     max_requests_per_second: float
+    # The most the open-ended costs can add, when every one of them is bounded.
+    open_ended_at_most: int | None = None
 
     @property
     def total(self) -> int:
@@ -74,15 +76,30 @@ class CostPlan:
     def complete(self) -> bool:
         return not self.open_ended and all(line.requests is not None for line in self.lines)
 
+    @property
+    def at_most(self) -> int | None:
+        """The most the sync can spend (without retries); None when it cannot be bounded."""
+        if self.complete:
+            return self.total
+        if self.open_ended_at_most is None or any(line.requests is None for line in self.lines):
+            return None
+        return self.total + self.open_ended_at_most
+
     def summary(self) -> str:
-        qualifier = "" if self.complete and not self.estimated else "about "
-        if not self.complete:
-            qualifier = "at least "
-        seconds = self.total / self.max_requests_per_second
+        count, share = f"{self.total:,}", ""
+        most = self.at_most
+        if self.complete:
+            count = ("about " if self.estimated else "") + count
+        elif most is not None:
+            count, share = f"{self.total:,} to {most:,}", "up to "
+        else:
+            count = f"at least {count}"
+        spent = self.total if most is None else most
+        seconds = spent / self.max_requests_per_second
         return (
-            f"Planned cost: {qualifier}{self.total:,} requests, "
-            f"{self.total / GONG_DAILY_LIMIT:.1%} of Gong's {GONG_DAILY_LIMIT:,} a day "
-            f"(shared with every other integration of the company); about "
+            f"Planned cost: {count} requests, {share}"
+            f"{spent / GONG_DAILY_LIMIT:.1%} of Gong's {GONG_DAILY_LIMIT:,} a day "
+            f"(shared with every other integration of the company); {share or 'about '}"
             f"{_duration(seconds)} at {self.max_requests_per_second:g} requests a second"
         )
 
@@ -126,6 +143,7 @@ class PlanInputs:
     from_tasks: bool
     track_finished_flows: bool
     max_requests_per_second: float
+    tracked_instances: int = 0  # open at the end of the last sync, from the state
 
 
 def plan_cost(inputs: PlanInputs, found: ProbeFindings) -> CostPlan:
@@ -139,6 +157,7 @@ def plan_cost(inputs: PlanInputs, found: ProbeFindings) -> CostPlan:
         by_user.append("crm_prospect_ids_from_tasks")
     lines: list[PlanLine] = []
     open_ended: list[str] = []
+    lookup_bound = 0
     users = found.users
     active = _active_users(found)
     if by_user or "users" in streams:
@@ -160,6 +179,7 @@ def plan_cost(inputs: PlanInputs, found: ProbeFindings) -> CostPlan:
         lines.append(_tasks_line("tasks", users))
     if needs_from_tasks:
         lines.append(_tasks_line("crm_prospect_ids_from_tasks", users))
+    if needs_from_tasks and feeds_ids:
         open_ended.append(
             f"one POST /v2/flows/prospects per {inputs.prospect_ids_per_request} prospects "
             "that Gong's tasks mention (known only once the tasks are read)"
@@ -175,11 +195,29 @@ def plan_cost(inputs: PlanInputs, found: ProbeFindings) -> CostPlan:
             )
         )
         if inputs.track_finished_flows:
-            open_ended.append(
-                f"one POST /v2/flows/prospects per {FINISHED_LOOKUP_IDS_PER_REQUEST} flow "
-                "instances that left the open list since the last sync (track_finished_flows)"
-            )
-    return CostPlan(tuple(lines), tuple(open_ended), inputs.max_requests_per_second)
+            lookups = _finished_lookups(inputs.tracked_instances)
+            if isinstance(lookups, PlanLine):
+                lines.append(lookups)
+            else:
+                open_ended.append(lookups)
+                lookup_bound = math.ceil(inputs.tracked_instances / FINISHED_LOOKUP_IDS_PER_REQUEST)
+    bound = None if needs_from_tasks and feeds_ids else lookup_bound
+    return CostPlan(tuple(lines), tuple(open_ended), inputs.max_requests_per_second, bound)
+
+
+def _finished_lookups(tracked: int) -> PlanLine | str:
+    """track_finished_flows: a line when nothing is tracked yet, else what it may cost."""
+    what = "POST /v2/flows/prospects by flowInstanceIds"
+    if tracked == 0:
+        return PlanLine(
+            "finished_flows", 0, f"{what}: none, no instances tracked yet (the first sync)"
+        )
+    most = math.ceil(tracked / FINISHED_LOOKUP_IDS_PER_REQUEST)
+    return (
+        f"up to {most:,} {what} (track_finished_flows): one per "
+        f"{FINISHED_LOOKUP_IDS_PER_REQUEST} of the {tracked:,} instances open at the last "
+        "sync that have left the open list since"
+    )
 
 
 def _pages_text(page: FirstPage, what: str) -> str:

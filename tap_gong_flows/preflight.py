@@ -73,6 +73,7 @@ class PreflightSettings:
     id_sources: Sequence[ProspectIdSource]  # configured sources, Gong's tasks aside
     from_tasks: bool = False
     track_finished_flows: bool = False
+    tracked_instances: int = 0  # open at the end of the last sync (track_finished_flows)
     workspace_id: str | None = None
     prospect_ids_per_request: int = 100
     max_requests_per_second: float = 3.0
@@ -250,6 +251,7 @@ class Preflight:
                 settings.from_tasks,
                 settings.track_finished_flows,
                 settings.max_requests_per_second,
+                settings.tracked_instances,
             ),
             ProbeFindings(**self._findings),
         )

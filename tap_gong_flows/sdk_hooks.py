@@ -187,6 +187,7 @@ class HookedTap(Tap):
         tap = cls(
             config=given.config,
             catalog=None if catalog is None else json.loads(catalog.read()),
+            state=None if state is None else json.loads(state.read() or "{}"),
             parse_env_config=given.parse_env,
             validate_config=True,
         )

@@ -19,6 +19,7 @@ from tap_gong_flows.client import GongStream, StreamServices
 from tap_gong_flows.config_checks import check_settings, credential_problems, unknown_settings
 from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
+from tap_gong_flows.instance_set import decode_instance_ids
 from tap_gong_flows.output import RecordBatchingWriter
 from tap_gong_flows.preflight import Preflight, PreflightReport, PreflightSettings
 from tap_gong_flows.prospect_ids import (
@@ -41,6 +42,7 @@ from tap_gong_flows.streams import (
     TasksStream,
     UsersStream,
 )
+from tap_gong_flows.streams.assigned_flows import OPEN_INSTANCES_KEY
 from tap_gong_flows.streams.batches import BatchHandoff
 
 # The streams the Engage directory feeds. (The SDK syncs streams in the order of their
@@ -219,6 +221,7 @@ class TapGongFlows(HookedTap):
             id_sources=[s for s in self.prospect_id_sources() if s.name != FROM_TASKS_SETTING],
             from_tasks=from_tasks,
             track_finished_flows=bool(self.config.get("track_finished_flows")),
+            tracked_instances=self._tracked_instances(),
             workspace_id=self.config.get("workspace_id") or None,
             prospect_ids_per_request=int(setting_value(self.config, "prospect_ids_per_request")),
             max_requests_per_second=engine_settings.max_requests_per_second,
@@ -227,6 +230,11 @@ class TapGongFlows(HookedTap):
             return Preflight(engine, settings).run()
         finally:
             engine.close()
+
+    def _tracked_instances(self) -> int:
+        """The open instances the state carries from the last sync (track_finished_flows)."""
+        stream_state = self.streams[AssignedFlowsStream.name].stream_state
+        return sum(1 for _ in decode_instance_ids(str(stream_state.get(OPEN_INSTANCES_KEY, ""))))
 
     @override
     def run_preflight(self) -> bool:
