@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import sys
 from dataclasses import replace
 from functools import cached_property
@@ -20,6 +21,7 @@ from tap_gong_flows.config_checks import check_settings, credential_problems, un
 from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
 from tap_gong_flows.instance_set import decode_instance_ids
+from tap_gong_flows.meltano_select import meltano_select_rules, selected_streams
 from tap_gong_flows.output import RecordBatchingWriter
 from tap_gong_flows.preflight import Preflight, PreflightReport, PreflightSettings
 from tap_gong_flows.prospect_ids import (
@@ -30,7 +32,7 @@ from tap_gong_flows.prospect_ids import (
     SqlQueryIds,
 )
 from tap_gong_flows.prospect_ids.gong_tasks import TaskProspectIds
-from tap_gong_flows.scopes import FROM_TASKS_SETTING
+from tap_gong_flows.scopes import FROM_TASKS_SETTING, in_reading_order
 from tap_gong_flows.sdk_hooks import HookedTap
 from tap_gong_flows.settings import SETTINGS_SCHEMA, secret_values, setting_value
 from tap_gong_flows.streams import (
@@ -238,7 +240,12 @@ class TapGongFlows(HookedTap):
 
     @override
     def run_preflight(self) -> bool:
-        report = self.preflight_report()
+        rules = meltano_select_rules(os.environ)
+        streams = None
+        if rules is not None:  # under `meltano invoke`: its catalog is absent or stale
+            streams = in_reading_order(selected_streams(rules, list(self.streams)))
+            self.logger.info("Meltano's select rules %s choose: %s", rules, ", ".join(streams))
+        report = self.preflight_report(streams=streams)
         failing = set() if report.ok else set(report.verdict_lines())
         for line in report.lines():
             self.logger.log(logging.ERROR if line in failing else logging.INFO, "%s", line)
