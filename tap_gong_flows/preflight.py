@@ -22,6 +22,7 @@ from tap_gong_flows.cost_plan import CostPlan, FirstPage, PlanInputs, ProbeFindi
 from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.errors import GongAPIError, GongError
 from tap_gong_flows.gong_api import TASK_ACTIONS
+from tap_gong_flows.preflight_advice import failure_advice, last_status
 from tap_gong_flows.prospect_ids import ProspectIdSource, unique_prospect_ids
 from tap_gong_flows.schemas import KNOWN_VALUES
 from tap_gong_flows.scopes import (
@@ -54,6 +55,7 @@ class ProbeAnswer:
     verdict: str
     detail: str = ""
     payload: Payload | None = None
+    status: int | None = None  # Gong's HTTP status; None when no answer came
 
     @property
     def ok(self) -> bool:
@@ -146,6 +148,7 @@ class PreflightReport:
         failure = self.first_failure
         if failure is not None and failure.verdict != "missing":
             lines.append(f"{failure.endpoint} failed: {failure.detail}")
+            lines += failure_advice(failure.status, self.settings.api_url)
         return lines
 
     def lines(self) -> list[str]:
@@ -296,10 +299,12 @@ class Preflight:
                 return ProbeAnswer(endpoint, "ok", "the scope is granted (no real ID to ask about)")
             if exc.status in (401, 429) or (exc.status is not None and 300 <= exc.status < 400):
                 self._stopped = f"{endpoint} answered {exc.status}"
-            return ProbeAnswer(endpoint, "error", answer if exc.status != 429 else str(exc))
+            detail = answer if exc.status != 429 else str(exc)
+            return ProbeAnswer(endpoint, "error", detail, status=exc.status)
         except (GongError, requests.RequestException) as exc:
             self._stopped = f"{endpoint} failed"
-            return ProbeAnswer(endpoint, "error", str(exc) or type(exc).__name__)
+            detail = str(exc) or type(exc).__name__
+            return ProbeAnswer(endpoint, "error", detail, status=last_status(exc))
         return ProbeAnswer(endpoint, "ok", payload=payload)
 
     def _learn_users(self, answer: ProbeAnswer) -> Mapping[str, Any] | None:
