@@ -40,8 +40,9 @@ SETTINGS = th.PropertiesList(
         secret=True,
         title="OAuth access token",
         description=(
-            "OAuth bearer token with the api:flows:read scope, as an alternative to the "
-            "access key pair."
+            "OAuth bearer token, as an alternative to the access key pair. Scopes: "
+            "api:flows:read (assigned_flows, flows, folders, steps), api:users:read (every "
+            "stream but prospects and assigned_flows), api:tasks:read (tasks); --test checks them."
         ),
     ),
     th.Property(
