@@ -7,6 +7,7 @@ The error says whether another attempt may help (:class:`GongTransientError`) or
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -17,6 +18,7 @@ from tap_gong_flows.errors import (
     describe_http_error,
 )
 from tap_gong_flows.retries import parse_retry_after
+from tap_gong_flows.scopes import refusal_advice
 
 Payload = dict[str, Any]
 
@@ -35,8 +37,11 @@ def answer_payload(response: requests.Response, *, max_retry_after_seconds: floa
             status,
         )
     if status >= 400:
-        hint = " Check the credentials and their scopes." if status in (401, 403) else ""
-        raise GongAPIError(describe_http_error(response) + hint, status)
+        hint = " Check the credentials and their scopes." if status == 401 else ""
+        if status == 403:
+            hint = refusal_advice(urlsplit(response.url).path)
+        answer = describe_http_error(response)
+        raise GongAPIError(answer + hint, status, answer=answer)
     try:
         payload = response.json()
     except requests.exceptions.JSONDecodeError:

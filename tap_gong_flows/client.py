@@ -7,6 +7,7 @@ every stream at construction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -109,9 +110,18 @@ class GongStream(HookedStream):
         sent: warms the stream after this one, and closes the engine after the last."""
         order = self.services.order
         order.started(self)
+        self.count_records_from_now()
+        started = time.monotonic()
         try:
             yield
         except BaseException:
             order.ended(self, failed=True)
             raise
         order.ended(self, failed=False)
+        # The SDK logs each stream's start; its end is otherwise only in a METRIC line.
+        self.logger.info(
+            "Finished '%s': %s records in %.1f s",
+            self.name,
+            f"{self.records_written:,}",
+            time.monotonic() - started,
+        )

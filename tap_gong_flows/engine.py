@@ -235,6 +235,18 @@ class RequestEngine:
             self.stop(exc)
             raise
 
+    def probe(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Payload:
+        """One request, paced and retried like any other, whose refusal does not stop the
+        engine: the preflight asks every endpoint, whatever the one before answered."""
+        return self._call_with_retries(GongCall(method, path, params, body, None))
+
     def _call_with_retries(self, call: GongCall) -> Payload:
         what = f"{call.method} {call.path}"
         waits = retry_waits(

@@ -76,9 +76,14 @@ class GongError(Exception):
 class GongAPIError(FatalAPIError, GongError):
     """Gong refused the request (4xx): retrying would not help."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, *, answer: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        # Gong's answer alone (``GET /v2/users answered 403 Forbidden (Gong says: ...)``),
+        # without the advice the message adds.
+        self.answer = answer if answer is not None else message
 
 
 class GongDailyLimitError(GongAPIError):

@@ -13,15 +13,16 @@ from typing import Any
 from tap_gong_flows.answers import Payload
 from tap_gong_flows.engine import RequestEngine
 from tap_gong_flows.errors import GongError
+from tap_gong_flows.paths import (
+    ASSIGNED_FLOWS_PATH,
+    FLOWS_PATH,
+    FOLDERS_PATH,
+    STEPS_PATH,
+    TASKS_PATH,
+    USERS_PATH,
+)
 from tap_gong_flows.record import Record
 from tap_gong_flows.schemas import KNOWN_VALUES
-
-USERS_PATH = "/v2/users"
-FLOWS_PATH = "/v2/flows"
-FOLDERS_PATH = "/v2/flows/folders"
-STEPS_PATH = "/v2/flows/steps"
-TASKS_PATH = "/v2/tasks"
-ASSIGNED_FLOWS_PATH = "/v2/flows/prospects"
 
 # /v2/tasks needs its action filter; every action the spec lists asks for all tasks.
 TASK_ACTIONS = list(KNOWN_VALUES["TASK"]["actions[]"])

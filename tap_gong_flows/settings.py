@@ -40,8 +40,9 @@ SETTINGS = th.PropertiesList(
         secret=True,
         title="OAuth access token",
         description=(
-            "OAuth bearer token with the api:flows:read scope, as an alternative to the "
-            "access key pair."
+            "OAuth bearer token, as an alternative to the access key pair. Scopes: "
+            "api:flows:read (assigned_flows, flows, folders, steps), api:users:read (every "
+            "stream but prospects and assigned_flows), api:tasks:read (tasks); --test checks them."
         ),
     ),
     th.Property(
@@ -209,6 +210,17 @@ SETTINGS = th.PropertiesList(
         description=(
             "Retries of one request after a 429, 5xx, timeout or dropped connection before "
             "the sync fails."
+        ),
+    ),
+    th.Property(
+        "metrics_log",
+        th.BooleanType,
+        default=False,
+        title="Log the SDK's METRIC lines",
+        description=(
+            "Also log the Singer SDK's METRIC lines (request durations, record counts, sync "
+            "timers as JSON). Off by default: the log then shows the progress lines, one line "
+            "per stream start and end, warnings and errors."
         ),
     ),
 )

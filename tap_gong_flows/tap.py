@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import sys
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -18,7 +20,10 @@ from tap_gong_flows.client import GongStream, StreamServices
 from tap_gong_flows.config_checks import check_settings, credential_problems, unknown_settings
 from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
+from tap_gong_flows.instance_set import decode_instance_ids
+from tap_gong_flows.meltano_select import meltano_select_rules, selected_streams
 from tap_gong_flows.output import RecordBatchingWriter
+from tap_gong_flows.preflight import Preflight, PreflightReport, PreflightSettings
 from tap_gong_flows.prospect_ids import (
     ConfigIds,
     ProspectIdFile,
@@ -27,8 +32,9 @@ from tap_gong_flows.prospect_ids import (
     SqlQueryIds,
 )
 from tap_gong_flows.prospect_ids.gong_tasks import TaskProspectIds
+from tap_gong_flows.scopes import FROM_TASKS_SETTING, in_reading_order
 from tap_gong_flows.sdk_hooks import HookedTap
-from tap_gong_flows.settings import SETTINGS_SCHEMA, secret_values
+from tap_gong_flows.settings import SETTINGS_SCHEMA, secret_values, setting_value
 from tap_gong_flows.streams import (
     AssignedFlowsStream,
     FlowFoldersStream,
@@ -38,6 +44,7 @@ from tap_gong_flows.streams import (
     TasksStream,
     UsersStream,
 )
+from tap_gong_flows.streams.assigned_flows import OPEN_INSTANCES_KEY
 from tap_gong_flows.streams.batches import BatchHandoff
 
 # The streams the Engage directory feeds. (The SDK syncs streams in the order of their
@@ -109,6 +116,9 @@ class TapGongFlows(HookedTap):
         if secrets and not credential_problems(self.config):
             secrets.append(self.auth.header_value)
         redaction.install(redaction.SecretRedactor(secrets))
+        if not setting_value(self.config, "metrics_log"):
+            # The SDK's METRIC lines (several per request) bury the progress lines.
+            self.metrics_logger.setLevel(logging.WARNING)
         if validate_config:
             self._check_selection()
 
@@ -192,6 +202,54 @@ class TapGongFlows(HookedTap):
             services = self.services
             sources.append(TaskProspectIds(services.api, services.directory, services.engine))
         return sources
+
+    # The preflight (--test, Airbyte check).
+
+    def selected_stream_names(self) -> list[str]:
+        return [name for name, stream in self.streams.items() if stream.selected]
+
+    def preflight_report(self, streams: list[str] | None = None) -> PreflightReport:
+        """Probe every endpoint ``streams`` (default: the selected ones) need."""
+        engine_settings = EngineSettings.from_config(self.config)
+        # The probes are not the sync's: they do not count against max_requests_per_sync.
+        engine = RequestEngine(
+            replace(engine_settings, max_requests_per_sync=None), self.auth, logger=self.logger
+        )
+        from_tasks = bool(self.config.get(FROM_TASKS_SETTING))
+        settings = PreflightSettings(
+            api_url=engine_settings.api_url,
+            auth_scheme=self.auth.scheme,
+            streams=self.selected_stream_names() if streams is None else streams,
+            id_sources=[s for s in self.prospect_id_sources() if s.name != FROM_TASKS_SETTING],
+            from_tasks=from_tasks,
+            track_finished_flows=bool(self.config.get("track_finished_flows")),
+            tracked_instances=self._tracked_instances(),
+            workspace_id=self.config.get("workspace_id") or None,
+            prospect_ids_per_request=int(setting_value(self.config, "prospect_ids_per_request")),
+            max_requests_per_second=engine_settings.max_requests_per_second,
+        )
+        try:
+            return Preflight(engine, settings).run()
+        finally:
+            engine.close()
+
+    def _tracked_instances(self) -> int:
+        """The open instances the state carries from the last sync (track_finished_flows)."""
+        stream_state = self.streams[AssignedFlowsStream.name].stream_state
+        return sum(1 for _ in decode_instance_ids(str(stream_state.get(OPEN_INSTANCES_KEY, ""))))
+
+    @override
+    def run_preflight(self) -> bool:
+        rules = meltano_select_rules(os.environ)
+        streams = None
+        if rules is not None:  # under `meltano invoke`: its catalog is absent or stale
+            streams = in_reading_order(selected_streams(rules, list(self.streams)))
+            self.logger.info("Meltano's select rules %s choose: %s", rules, ", ".join(streams))
+        report = self.preflight_report(streams=streams)
+        failing = set() if report.ok else set(report.verdict_lines())
+        for line in report.lines():
+            self.logger.log(logging.ERROR if line in failing else logging.INFO, "%s", line)
+        return report.ok
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:

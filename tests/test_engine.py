@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -286,7 +287,9 @@ def test_a_fatal_error_sends_nothing_new_and_writes_nothing_past_the_failed_batc
 ) -> None:
     ids = list(dataset.prospect_ids())[:400]
     body = '{"requestId": "r-400", "errors": ["Bad batch"]}'
-    faults.enqueue(Fault.status(400, body, "application/json"), path=PATH, body_contains=ids[275])
+    # Slower than the pace, so that the next batches are surely in flight when it fails.
+    failure = replace(Fault.status(400, body, "application/json"), delay_seconds=0.2)
+    faults.enqueue(failure, path=PATH, body_contains=ids[275])
     config = _config(slow_simulator, crm_prospect_ids=ids, prospect_ids_per_request=25)
     output, error = run_tap_capturing_failure(config)
     assert isinstance(error, GongAPIError)

@@ -172,7 +172,8 @@ def test_assigned_flows_metrics_are_one_set_per_sync(
 ) -> None:
     caplog.set_level(logging.INFO, logger="singer_sdk.metrics")
     ids = list(dataset.prospect_ids())[:450]
-    records = run_tap({**base_config, "crm_prospect_ids": ids}).records()
+    # METRIC lines are logged only with metrics_log on.
+    records = run_tap({**base_config, "metrics_log": True, "crm_prospect_ids": ids}).records()
     points = _metrics(caplog, "assigned_flows")
     by_metric: dict[str, list[dict[str, Any]]] = {}
     for point in points:
@@ -192,7 +193,8 @@ def test_a_failed_sync_logs_its_duration_as_failed(
     caplog.set_level(logging.INFO, logger="singer_sdk.metrics")
     faults.enqueue(Fault.slow(0), path=PATH)
     faults.enqueue(Fault.status(400), path=PATH)
-    config = {**base_config, "crm_prospect_ids": list(dataset.prospect_ids())[:300]}
+    ids = list(dataset.prospect_ids())[:300]
+    config = {**base_config, "metrics_log": True, "crm_prospect_ids": ids}
     _, error = run_tap_capturing_failure(
         config, catalog=catalog_selecting(config, "assigned_flows")
     )

@@ -46,7 +46,6 @@ from tap_gong_flows.errors import GongAPIError, GongBudgetExceeded, GongError
 from tap_gong_flows.prospect_ids import ProspectSourceError, SqlQueryIds
 from tap_gong_flows.redaction import SecretRedactor
 from tap_gong_flows.settings import SETTINGS_SCHEMA
-from tap_gong_flows.streams import UsersStream
 from tap_gong_flows.tap import TapGongFlows
 
 COMMAND = "source-gong-flows"
@@ -101,12 +100,15 @@ def run(argv: Sequence[str], stdout: TextIO) -> int:
 
 
 def _check(output: MessageOutput, config_path: str) -> int:
-    """One ``GET /v2/users`` (first page) through the tap's request engine: its pacing,
-    retries and error mapping. Settings that the tap refuses are a FAILED status too."""
+    """The tap's preflight for every stream (a check has no catalog): one cheap request per
+    endpoint, through the tap's request engine. Its table goes out as LOG messages; the
+    status is SUCCEEDED only when every stream can run. Settings that the tap refuses are
+    a FAILED status too."""
     try:
         config = _read_config(config_path)
         discovered = _discovery_tap(config, quiet=True)
-        plans = {UsersStream.name: StreamPlan(UsersStream.name, incremental=False)}
+        # Selecting users alone lets a config without prospect IDs check the other streams.
+        plans = {"users": StreamPlan("users", incremental=False)}
         with _default_stop_signals():
             tap = TapGongFlows(
                 config=config,
@@ -117,21 +119,25 @@ def _check(output: MessageOutput, config_path: str) -> int:
         for source in sources:
             if isinstance(source, SqlQueryIds):
                 source.probe()  # the database and the query, before any Gong request
-        try:
-            first = next(tap.services.api.users(), None)  # the first page is enough
-        finally:
-            tap.engine.close()
-    except (InputError, ConfigValidationError, GongError) as exc:
+        streams = [s for s in tap.streams if sources or s not in ("prospects", "assigned_flows")]
+        report = tap.preflight_report(streams=streams)
+    except (InputError, ConfigValidationError, GongError, ProspectSourceError) as exc:
         output.emit(connection_status_message(False, _describe(exc)))
         return 0
-    found = "at least one user" if first is not None else "no users"
-    message = f"GET /v2/users answered with {found}"
+    for line in report.lines():
+        _LOGGER.info("%s", line)
+    if not report.ok:
+        output.emit(connection_status_message(False, _redact(report.failure_message())))
+        return 0
+    message = "Preflight passed: every stream can run. " + (
+        report.plan.summary() if report.plan is not None else ""
+    )
     if not sources:
         message += (
             "; no prospect IDs are configured, so the prospects and assigned_flows streams "
             "cannot be synced"
         )
-    output.emit(connection_status_message(True, message))
+    output.emit(connection_status_message(True, message.strip()))
     return 0
 
 

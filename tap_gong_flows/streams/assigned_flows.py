@@ -12,9 +12,9 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_gong_flows.client import GongStream
-from tap_gong_flows.gong_api import ASSIGNED_FLOWS_PATH
 from tap_gong_flows.instance_set import decode_instance_ids, encode_instance_ids
 from tap_gong_flows.iterables import batched
+from tap_gong_flows.paths import ASSIGNED_FLOWS_PATH
 from tap_gong_flows.record import Record
 from tap_gong_flows.schemas import ASSIGNED_FLOW
 from tap_gong_flows.seen_ids import SeenIds

@@ -60,7 +60,7 @@ def test_spec_is_the_tap_settings_with_secrets_marked(
 # check
 
 
-def test_check_succeeds_with_one_cheap_request(
+def test_check_succeeds_with_one_cheap_request_per_endpoint(
     tmp_path: Path, simulator: GongSimulator, config: dict[str, Any]
 ) -> None:
     result = source("check", tmp_path, config=config, subprocess_run=True)
@@ -68,10 +68,17 @@ def test_check_succeeds_with_one_cheap_request(
     assert result.code == 0
     (status,) = result.of_type("CONNECTION_STATUS")
     assert status["status"] == "SUCCEEDED"
-    # The first page of users only (the simulator's pages hold 3), through the tap's client.
-    assert [(e.method, e.path, e.status) for e in simulator.request_log] == [
-        ("GET", "/v2/users", 200)
+    # The preflight: one first page or one small request per endpoint, through the tap's client.
+    paths = [e.path.split("?")[0] for e in simulator.request_log]
+    assert paths == [
+        "/v2/users",
+        "/v2/flows",
+        "/v2/flows/folders",
+        "/v2/flows/steps",
+        "/v2/tasks",
+        "/v2/flows/prospects",
     ]
+    assert all(e.status == 200 for e in simulator.request_log)
     assert result.stderr == ""
 
 

@@ -33,7 +33,7 @@ class Fault:
     """One injected misbehaviour; build it with the class methods named after the kinds.
 
     ``body``/``content_type`` override the payload of ``status`` and ``non_json`` faults,
-    ``headers`` are added to any answer the fault produces.
+    ``headers`` are added to any answer the fault produces; ``delay_seconds`` delays it.
     """
 
     kind: FaultKind

@@ -265,12 +265,13 @@ class GongSimulator:
         fault = self.faults.next_fault(parts.path, body) if body is not None else None
         if body is None:
             reply = error_reply(400, "Malformed or oversized request body")
-        elif fault is not None and fault.kind != "slow":
-            reply = fault_reply(fault, self._answer_for_fault(request))
         else:
             if fault is not None:
-                self._sleep(fault.delay_seconds)
-            reply = self._normal_reply(request, auth)
+                self._sleep(fault.delay_seconds)  # a slow answer, or a slow failure
+            if fault is not None and fault.kind != "slow":
+                reply = fault_reply(fault, self._answer_for_fault(request))
+            else:
+                reply = self._normal_reply(request, auth)
         if self.latency is not None:
             self._sleep(self.latency.draw())
         entry = RequestLogEntry(
