@@ -13,11 +13,12 @@ from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from tap_gong_flows import redaction
-from tap_gong_flows.auth import GongAuth
+from tap_gong_flows.auth import ApiAuth
 from tap_gong_flows.client import GongStream, StreamServices
 from tap_gong_flows.config_checks import check_settings, credential_problems, unknown_settings
 from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
+from tap_gong_flows.oauth_refresh import auth_from_config
 from tap_gong_flows.output import RecordBatchingWriter
 from tap_gong_flows.prospect_ids import (
     ConfigIds,
@@ -158,8 +159,8 @@ class TapGongFlows(HookedTap):
     # Shared by every stream of one sync.
 
     @cached_property
-    def auth(self) -> GongAuth:
-        return GongAuth.from_config(self.config)
+    def auth(self) -> ApiAuth:
+        return auth_from_config(self.config)
 
     @cached_property
     def engine(self) -> RequestEngine:
