@@ -81,6 +81,11 @@ class GongAPIError(FatalAPIError, GongError):
         self.status = status
 
 
+class GongReauthorizationNeeded(GongAPIError):
+    """The OAuth refresh token is dead (``invalid_grant``) or the app's credentials are
+    refused: only a person can mend it, by authorizing the app again."""
+
+
 class GongDailyLimitError(GongAPIError):
     """A 429 whose Retry-After is longer than the tap is allowed to wait."""
 

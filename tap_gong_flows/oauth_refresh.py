@@ -24,7 +24,13 @@ import requests
 from tap_gong_flows import redaction
 from tap_gong_flows.answers import answer_payload
 from tap_gong_flows.auth import ApiAuth, GongAuth
-from tap_gong_flows.errors import GongAPIError, GongError, GongErrorBody, GongTransientError
+from tap_gong_flows.errors import (
+    GongAPIError,
+    GongError,
+    GongErrorBody,
+    GongReauthorizationNeeded,
+    GongTransientError,
+)
 from tap_gong_flows.settings import DEFAULT_API_URL, setting_value
 from tap_gong_flows.token_file import StoredTokens, TokenFile, TokenFileError
 from tap_gong_flows.urls import api_url_problems, normalized_api_url
@@ -40,11 +46,6 @@ _MIN_ADOPTED_LIFE_SECONDS = 1.0
 _ASSUMED_LIFE_SECONDS = 3600.0
 
 logger = logging.getLogger("tap-gong-flows")
-
-
-class GongReauthorizationNeeded(GongAPIError):
-    """The refresh token is dead (``invalid_grant``) or the app's credentials are refused:
-    only a person can mend it, by authorizing the app again."""
 
 
 def uses_refresh_flow(config: Mapping[str, Any]) -> bool:
