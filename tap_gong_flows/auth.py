@@ -1,4 +1,6 @@
-"""Gong authentication: Basic with an access key pair, or an OAuth bearer token."""
+"""How a request to Gong is authorized: what the engine asks of any credentials, and the
+fixed ones (Basic with an access key pair, or a static OAuth bearer token). Refreshed
+OAuth tokens are in :mod:`tap_gong_flows.oauth_refresh`."""
 
 from __future__ import annotations
 
@@ -9,8 +11,33 @@ from typing import Any
 import requests
 
 
-class GongAuth(requests.auth.AuthBase):
-    """Sets the Authorization header; its repr never shows the credential."""
+class ApiAuth:
+    """The Authorization header of the next request, the base URL it goes to, and what a
+    401 means. Credentials that never change need only :meth:`authorization`."""
+
+    scheme: str  # "Basic" or "Bearer", as the Authorization header names it
+
+    def authorization(self) -> str:
+        """The Authorization header value for the next request."""
+        raise NotImplementedError
+
+    def base_url(self, configured: str) -> str:
+        """The API base URL to use, given the configured one."""
+        return configured
+
+    def renew_after(self, rejected: str, response: requests.Response) -> bool:
+        """``response`` refused the header value ``rejected``; True when the credentials
+        were renewed and the request is worth sending once more."""
+        return False
+
+    @property
+    def header_value(self) -> str:
+        """A header value that carries a secret, for redaction lists only."""
+        raise NotImplementedError
+
+
+class GongAuth(requests.auth.AuthBase, ApiAuth):
+    """Fixed credentials; its repr never shows them."""
 
     def __init__(self, scheme: str, credential: str) -> None:
         self.scheme = scheme
@@ -24,9 +51,11 @@ class GongAuth(requests.auth.AuthBase):
         pair = f"{config['access_key']}:{config['access_key_secret']}".encode()
         return cls("Basic", base64.b64encode(pair).decode("ascii"))
 
+    def authorization(self) -> str:
+        return self._header_value
+
     @property
     def header_value(self) -> str:
-        """The full header value, for redaction lists only."""
         return self._header_value
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -11,6 +11,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator, ValidationError
 
+from tap_gong_flows.oauth_refresh import uses_refresh_flow
 from tap_gong_flows.prospect_ids import (
     IdFileError,
     ProspectIdFile,
@@ -19,7 +20,8 @@ from tap_gong_flows.prospect_ids import (
     normalize_prospect_id,
 )
 from tap_gong_flows.settings import SECRET_SETTINGS, setting_value
-from tap_gong_flows.urls import api_url_problems
+from tap_gong_flows.token_file import TokenFile
+from tap_gong_flows.urls import api_url_problems, token_url_problems
 
 _JSON_TYPE_WORDS = {
     "string": "a string",
@@ -75,6 +77,14 @@ def _present(config: Mapping[str, Any], name: str) -> bool:
 def credential_problems(config: Mapping[str, Any]) -> list[str]:
     has_key, has_secret = _present(config, "access_key"), _present(config, "access_key_secret")
     has_token = _present(config, "access_token")
+    if uses_refresh_flow(config):
+        if has_token or has_key or has_secret:
+            return [
+                "refresh_token: set one kind of credentials: client_id, client_secret and "
+                "refresh_token (OAuth that renews itself), access_token, or access_key "
+                "with access_key_secret"
+            ]
+        return refresh_flow_problems(config)
     if has_token and (has_key or has_secret):
         return [
             "access_token: set either access_token (OAuth) or access_key with "
@@ -89,6 +99,33 @@ def credential_problems(config: Mapping[str, Any]) -> list[str]:
     if not has_key:
         return ["access_key: no credentials; set access_key and access_key_secret, or access_token"]
     return []
+
+
+def refresh_flow_problems(config: Mapping[str, Any]) -> list[str]:
+    """What keeps the OAuth refresh flow from starting: it must be able to keep the rotated
+    refresh token before it spends the first one."""
+    problems = [
+        f"{name}: missing; OAuth with a refresh token needs client_id and client_secret"
+        for name in ("client_id", "client_secret")
+        if not _present(config, name)
+    ]
+    path = config.get("oauth_token_file")
+    if not _present(config, "oauth_token_file"):
+        problems.append(
+            "oauth_token_file: required with refresh_token. Gong's refresh tokens are "
+            "single-use: the first refresh would spend this one and lose the rotated token. "
+            "Set it to a file the tap may write, e.g. .secrets/gong-oauth.json"
+        )
+    elif isinstance(path, str):
+        token_file = TokenFile(path)
+        problems += [f"oauth_token_file: {problem}" for problem in token_file.problems()]
+        if not _present(config, "refresh_token") and not token_file.path.is_file():
+            problems.append(
+                f"refresh_token: missing, and {token_file} does not exist yet; set it to the "
+                "refresh token from authorizing the app in Gong"
+            )
+    problems += token_url_problems(setting_value(config, "oauth_token_url"))
+    return problems
 
 
 def prospect_file_problems(config: Mapping[str, Any]) -> list[str]:

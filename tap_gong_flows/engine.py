@@ -25,7 +25,7 @@ from singer_sdk import metrics
 
 from tap_gong_flows import __version__
 from tap_gong_flows.answers import Payload, answer_payload
-from tap_gong_flows.auth import GongAuth
+from tap_gong_flows.auth import ApiAuth
 from tap_gong_flows.errors import (
     GongError,
     GongRequestFailed,
@@ -156,7 +156,7 @@ class RequestEngine:
     def __init__(
         self,
         settings: EngineSettings,
-        auth: GongAuth,
+        auth: ApiAuth,
         *,
         logger: logging.Logger | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -293,24 +293,33 @@ class RequestEngine:
             self._sleep(wait)
 
     def _exchange(self, call: GongCall) -> Payload:
+        authorization = self._auth.authorization()
+        response = self._send(call, authorization)
+        if response.status_code == 401 and self._auth.renew_after(authorization, response):
+            # The token expired under this request: once more with the renewed one.
+            self.budget.spend(f"{call.method} {call.path}")
+            response = self._send(call, self._auth.authorization())
+        return answer_payload(
+            response, max_retry_after_seconds=self.settings.max_retry_after_seconds
+        )
+
+    def _send(self, call: GongCall, authorization: str) -> requests.Response:
         number = self.window.sent()
         try:
             with self.stats.flying():
                 response = self.session.request(
                     call.method,
-                    self.settings.api_url + call.path,
+                    self._auth.base_url(self.settings.api_url) + call.path,
                     params=call.params,
                     json=call.body,
-                    auth=self._auth,
+                    headers={"Authorization": authorization},
                     timeout=self.settings.request_timeout_seconds,
                     allow_redirects=False,  # a redirect would carry the Authorization header on
                 )
         finally:
             self.window.answered(number)
         self._log_duration(call.path, response, call.stream)
-        return answer_payload(
-            response, max_retry_after_seconds=self.settings.max_retry_after_seconds
-        )
+        return response
 
     def _log_duration(self, path: str, response: requests.Response, stream: str | None) -> None:
         tags: dict[str, Any] = {

@@ -86,6 +86,11 @@ class GongAPIError(FatalAPIError, GongError):
         self.answer = answer if answer is not None else message
 
 
+class GongReauthorizationNeeded(GongAPIError):
+    """The OAuth refresh token is dead (``invalid_grant``) or the app's credentials are
+    refused: only a person can mend it, by authorizing the app again."""
+
+
 class GongDailyLimitError(GongAPIError):
     """A 429 whose Retry-After is longer than the tap is allowed to wait."""
 

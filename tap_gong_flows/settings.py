@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from singer_sdk import typing as th
 
 DEFAULT_API_URL = "https://api.gong.io"
+DEFAULT_OAUTH_TOKEN_URL = "https://app.gong.io/oauth2/generate-customer-token"
 
 SETTINGS = th.PropertiesList(
     th.Property(
@@ -46,6 +47,48 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "client_id",
+        th.StringType,
+        title="OAuth client ID",
+        description=(
+            "Client ID of your Gong OAuth app. With client_secret and refresh_token, the tap "
+            "gets and renews its own access tokens."
+        ),
+    ),
+    th.Property(
+        "client_secret",
+        th.StringType,
+        secret=True,
+        title="OAuth client secret",
+        description="Client secret of your Gong OAuth app.",
+    ),
+    th.Property(
+        "refresh_token",
+        th.StringType,
+        secret=True,
+        title="OAuth refresh token",
+        description=(
+            "The refresh token from authorizing the app. Single-use: the tap keeps each "
+            "rotated one in oauth_token_file, which is read first on the next run."
+        ),
+    ),
+    th.Property(
+        "oauth_token_file",
+        th.StringType,
+        title="OAuth token file",
+        description=(
+            "Where the tap keeps the rotated refresh token (and the access token) between "
+            "runs, mode 0600. Required with refresh_token. One file per Gong connection."
+        ),
+    ),
+    th.Property(
+        "oauth_token_url",
+        th.StringType,
+        default=DEFAULT_OAUTH_TOKEN_URL,
+        title="OAuth token URL",
+        description="Gong's token endpoint, where refresh tokens are exchanged.",
+    ),
+    th.Property(
         "api_url",
         th.StringType,
         default=DEFAULT_API_URL,
@@ -53,7 +96,8 @@ SETTINGS = th.PropertiesList(
         description=(
             "Your company's Gong API base URL (api_base_url_for_customer when you use "
             "OAuth), without a path; a trailing slash is fine. http:// is accepted only "
-            "for loopback hosts."
+            "for loopback hosts. Left at the default with refresh_token, the tap uses the "
+            "api_base_url_for_customer of Gong's token answers."
         ),
     ),
     th.Property(

@@ -15,13 +15,14 @@ from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from tap_gong_flows import redaction
-from tap_gong_flows.auth import GongAuth
+from tap_gong_flows.auth import ApiAuth
 from tap_gong_flows.client import GongStream, StreamServices
 from tap_gong_flows.config_checks import check_settings, credential_problems, unknown_settings
 from tap_gong_flows.engine import EngineSettings, RequestEngine
 from tap_gong_flows.errors import GongError
 from tap_gong_flows.instance_set import decode_instance_ids
 from tap_gong_flows.meltano_select import meltano_select_rules, selected_streams
+from tap_gong_flows.oauth_refresh import auth_from_config
 from tap_gong_flows.output import RecordBatchingWriter
 from tap_gong_flows.preflight import Preflight, PreflightReport, PreflightSettings
 from tap_gong_flows.prospect_ids import (
@@ -168,8 +169,8 @@ class TapGongFlows(HookedTap):
     # Shared by every stream of one sync.
 
     @cached_property
-    def auth(self) -> GongAuth:
-        return GongAuth.from_config(self.config)
+    def auth(self) -> ApiAuth:
+        return auth_from_config(self.config)
 
     @cached_property
     def engine(self) -> RequestEngine:
@@ -217,7 +218,8 @@ class TapGongFlows(HookedTap):
         )
         from_tasks = bool(self.config.get(FROM_TASKS_SETTING))
         settings = PreflightSettings(
-            api_url=engine_settings.api_url,
+            # With OAuth refresh, the base URL comes with the first token.
+            api_url=self.auth.base_url(engine_settings.api_url),
             auth_scheme=self.auth.scheme,
             streams=self.selected_stream_names() if streams is None else streams,
             id_sources=[s for s in self.prospect_id_sources() if s.name != FROM_TASKS_SETTING],

@@ -48,3 +48,22 @@ def api_url_problems(value: Any) -> list[str]:
 
 def normalized_api_url(value: str) -> str:
     return value.strip().rstrip("/")
+
+
+def token_url_problems(value: Any) -> list[str]:
+    """The OAuth token URL: https (or http to loopback), with a path and nothing else."""
+    if not isinstance(value, str):
+        return []  # the schema check reports the type
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return [f"oauth_token_url: not a valid URL ({exc}): {value!r}"]
+    if parts.scheme not in ("https", "http") or not host:
+        return [f"oauth_token_url: not an http(s) URL with a host: {value!r}"]
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return ["oauth_token_url: must not carry credentials, a query string or a fragment"]
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return [f"oauth_token_url: plain http:// only to loopback hosts; use https:// for {host}"]
+    return []

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tap_gong_flows.simulator import GongSimulator
+from tap_gong_flows.simulator import TOKEN_PATH, GongSimulator
 from tap_gong_flows.tap import TapGongFlows
 from tools.throwaway_postgres import PostgresServer, PostgresUnavailable, start_postgres
 
@@ -29,6 +29,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCESS_KEY = "sim-access-key"
 ACCESS_KEY_SECRET = "sim-access-key-secret-0123456789"
 ACCESS_TOKEN = "sim-access-token-abcdefghijklmnop"
+CLIENT_ID = "sim-oauth-app"
+CLIENT_SECRET = "sim-oauth-app-secret-0123456789"
+
+
+def oauth_config(
+    simulator: GongSimulator, token_file: Path, refresh_token: str | None, **settings: Any
+) -> dict[str, Any]:
+    """A config with the OAuth refresh flow against ``simulator`` (whose issuer must know
+    :data:`CLIENT_ID` and :data:`CLIENT_SECRET`), and no ``api_url``: the base URL comes
+    from the token answers."""
+    config: dict[str, Any] = {
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "oauth_token_file": str(token_file),
+        "oauth_token_url": simulator.url + TOKEN_PATH,
+        "max_requests_per_second": 1000,
+        **settings,
+    }
+    if refresh_token is not None:
+        config["refresh_token"] = refresh_token
+    return config
 
 
 @dataclass

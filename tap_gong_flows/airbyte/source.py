@@ -42,7 +42,12 @@ from tap_gong_flows.airbyte.translate import (
     stream_plans,
 )
 from tap_gong_flows.airbyte.writer import AirbyteLogHandler, AirbyteMessageWriter
-from tap_gong_flows.errors import GongAPIError, GongBudgetExceeded, GongError
+from tap_gong_flows.errors import (
+    GongAPIError,
+    GongBudgetExceeded,
+    GongError,
+    GongReauthorizationNeeded,
+)
 from tap_gong_flows.prospect_ids import ProspectSourceError, SqlQueryIds
 from tap_gong_flows.redaction import SecretRedactor
 from tap_gong_flows.settings import SETTINGS_SCHEMA
@@ -286,6 +291,8 @@ def _failure_type(exc: BaseException) -> Any:
         return FailureType.config_error
     if isinstance(exc, GongBudgetExceeded):
         return FailureType.config_error  # max_requests_per_sync: raise it or run again later
+    if isinstance(exc, GongReauthorizationNeeded):
+        return FailureType.config_error  # a person authorizes the OAuth app again
     status = exc.status if isinstance(exc, GongAPIError) else None
     if status is not None and (status in (401, 403) or 300 <= status < 400):
         return FailureType.config_error  # the credentials, or api_url

@@ -24,6 +24,7 @@ from tap_gong_flows.simulator.model.dataset import (
 )
 from tap_gong_flows.simulator.model.people import DEFAULT_USER_COUNT, INSTANCE_OWNER_COUNT
 from tap_gong_flows.simulator.serving.latency import AnswerDelay
+from tap_gong_flows.simulator.serving.oauth import TOKEN_PATH, OAuthIssuer, TokenExchange
 from tap_gong_flows.simulator.serving.paging import DEFAULT_CURSOR_TTL_SECONDS, DEFAULT_PAGE_SIZE
 from tap_gong_flows.simulator.serving.routes import (
     FLOWS_PATH,
@@ -50,13 +51,16 @@ __all__ = [
     "REQUIRED_SCOPES",
     "STEPS_PATH",
     "TASKS_PATH",
+    "TOKEN_PATH",
     "USERS_PATH",
     "AnswerDelay",
     "Fault",
     "FaultPlan",
     "GongDataset",
     "GongSimulator",
+    "OAuthIssuer",
     "RequestLogEntry",
+    "TokenExchange",
     "parse_prospect_index",
     "prospect_id",
 ]

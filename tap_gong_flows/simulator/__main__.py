@@ -16,6 +16,13 @@ from tap_gong_flows.simulator.faults.plan import FaultPlan
 from tap_gong_flows.simulator.model.dataset import GongDataset
 from tap_gong_flows.simulator.model.people import DEFAULT_USER_COUNT
 from tap_gong_flows.simulator.serving.latency import DEFAULT_CAP_FACTOR, DEFAULT_SIGMA, AnswerDelay
+from tap_gong_flows.simulator.serving.oauth import (
+    DEFAULT_ACCESS_TOKEN_SECONDS,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_REFRESH_TOKEN,
+    OAuthIssuer,
+)
 from tap_gong_flows.simulator.serving.paging import DEFAULT_PAGE_SIZE
 from tap_gong_flows.simulator.serving.routes import REQUIRED_SCOPES
 from tap_gong_flows.simulator.serving.scopes import parse_scope_list
@@ -52,6 +59,20 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--access-key", default="sim-access-key")
     parser.add_argument("--access-key-secret", default="sim-access-key-secret")
     parser.add_argument("--access-token", default="sim-access-token")
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="the OAuth app's client ID")
+    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--refresh-token",
+        default=DEFAULT_REFRESH_TOKEN,
+        help="the first refresh token the OAuth token endpoint accepts (single-use)",
+    )
+    parser.add_argument(
+        "--oauth-token-seconds",
+        type=float,
+        default=DEFAULT_ACCESS_TOKEN_SECONDS,
+        metavar="SECONDS",
+        help="life of the access tokens the OAuth token endpoint issues",
+    )
     parser.add_argument(
         "--scopes",
         type=_scope_list,
@@ -169,6 +190,12 @@ def main(argv: list[str] | None = None) -> int:
             verbose=args.verbose,
             latency=AnswerDelay(args.latency, seed=args.latency_seed) if args.latency else None,
             scopes=args.scopes,
+            oauth=OAuthIssuer(
+                client_id=args.client_id,
+                client_secret=args.client_secret,
+                refresh_token=args.refresh_token,
+                access_token_seconds=args.oauth_token_seconds,
+            ),
         )
     except ValueError as problem:
         parser.error(str(problem))

@@ -11,12 +11,13 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tap_gong_flows.simulator.faults.plan import FaultPlan
+from tap_gong_flows.simulator.faults.plan import Fault, FaultPlan
 from tap_gong_flows.simulator.faults.replies import fault_reply
 from tap_gong_flows.simulator.model.dataset import GongDataset
 from tap_gong_flows.simulator.serving.credentials import AuthResult, Credentials
 from tap_gong_flows.simulator.serving.http_handler import SimulatorHTTPServer
 from tap_gong_flows.simulator.serving.latency import AnswerDelay
+from tap_gong_flows.simulator.serving.oauth import TOKEN_PATH, OAuthIssuer
 from tap_gong_flows.simulator.serving.paging import (
     DEFAULT_CURSOR_TTL_SECONDS,
     DEFAULT_PAGE_SIZE,
@@ -81,6 +82,10 @@ class GongSimulator:
 
     ``clock`` stamps arrivals and answers (and so the per-second quota's window) and
     ``sleep`` carries out slow faults and latency; tests pass their own to control time.
+
+    ``oauth`` is the app side of Gong's OAuth (:mod:`.oauth`): its token endpoint at
+    ``/oauth2/generate-customer-token`` rotates single-use refresh tokens, and the access
+    tokens it issues are accepted as Bearer tokens until they expire.
     """
 
     def __init__(
@@ -103,6 +108,7 @@ class GongSimulator:
         scopes: Iterable[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        oauth: OAuthIssuer | None = None,
     ) -> None:
         if max_ids_per_request is not None and max_ids_per_request < 1:
             raise ValueError(f"max_ids_per_request must be at least 1: {max_ids_per_request}")
@@ -111,6 +117,7 @@ class GongSimulator:
         self.dataset = dataset
         self.page_size = page_size
         self.credentials = Credentials(access_key, access_key_secret, access_token)
+        self.oauth = oauth if oauth is not None else OAuthIssuer()
         self._grant = ScopeGrant(scopes)
         self.faults = faults if faults is not None else FaultPlan()
         self.max_ids_per_request = max_ids_per_request
@@ -261,10 +268,12 @@ class GongSimulator:
         request = ApiRequest(
             method, parts.path, parse_qs(parts.query, keep_blank_values=True), parsed, arrived
         )
-        auth = self.credentials.check(authorization)
+        auth = self.credentials.check(authorization, self.oauth.check_bearer)
         fault = self.faults.next_fault(parts.path, body) if body is not None else None
         if body is None:
             reply = error_reply(400, "Malformed or oversized request body")
+        elif parts.path == TOKEN_PATH:
+            reply = self._token_reply(request, authorization, fault)
         else:
             if fault is not None:
                 self._sleep(fault.delay_seconds)  # a slow answer, or a slow failure
@@ -288,6 +297,17 @@ class GongSimulator:
             self._log.append(entry)
         return reply
 
+    def _token_reply(
+        self, request: ApiRequest, authorization: str | None, fault: Fault | None
+    ) -> Reply:
+        # The token endpoint has no records to tamper with: only faults of the transport
+        # (a status, a 429, a dropped connection, a slow answer) apply to it.
+        if fault is not None and fault.kind in ("status", "rate_limited", "drop_connection"):
+            return fault_reply(fault, self._answer_for_fault(request))
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay_seconds)
+        return self.oauth.exchange(request.method, request.params, authorization, self.url)
+
     def _normal_reply(self, request: ApiRequest, auth: AuthResult) -> Reply:
         route = self._routes.get(request.path)
         if route is None:
@@ -299,10 +319,11 @@ class GongSimulator:
                 {"Allow": route.method},
             )
         if not auth.authorized:
+            challenge = 'Basic realm="Gong API"'
+            if auth.expired:
+                challenge = 'Bearer realm="Gong API", error="invalid_token"'
             return error_reply(
-                401,
-                f"Unauthorized: {auth.problem}",
-                {"WWW-Authenticate": 'Basic realm="Gong API"'},
+                401, f"Unauthorized: {auth.problem}", {"WWW-Authenticate": challenge}
             )
         if not self._grant.allows(route.scope):
             return error_reply(403, f"Insufficient scope: {route.scope}")
