@@ -218,8 +218,7 @@ class TapGongFlows(HookedTap):
         )
         from_tasks = bool(self.config.get(FROM_TASKS_SETTING))
         settings = PreflightSettings(
-            # With OAuth refresh, the base URL comes with the first token.
-            api_url=self.auth.base_url(engine_settings.api_url),
+            api_url=engine_settings.api_url,
             auth_scheme=self.auth.scheme,
             streams=self.selected_stream_names() if streams is None else streams,
             id_sources=[s for s in self.prospect_id_sources() if s.name != FROM_TASKS_SETTING],
@@ -231,9 +230,12 @@ class TapGongFlows(HookedTap):
             max_requests_per_second=engine_settings.max_requests_per_second,
         )
         try:
-            return Preflight(engine, settings).run()
+            report = Preflight(engine, settings).run()
         finally:
             engine.close()
+        # With OAuth refresh, the first token said where the company's API lives.
+        settings.api_url = self.auth.base_url(settings.api_url)
+        return report
 
     def _tracked_instances(self) -> int:
         """The open instances the state carries from the last sync (track_finished_flows)."""

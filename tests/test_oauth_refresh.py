@@ -23,7 +23,7 @@ from tap_gong_flows.simulator import (
     OAuthIssuer,
 )
 
-from .support import CLIENT_ID, CLIENT_SECRET, SyncOutput, oauth_config, run_tap
+from .support import CLIENT_ID, CLIENT_SECRET, SyncOutput, oauth_config, run_cli, run_tap
 
 IDS_PER_REQUEST = 5
 
@@ -229,3 +229,20 @@ def test_no_secret_in_state_or_records(
     text = json.dumps(output.messages)
     assert output.of_type("STATE")
     assert not [secret for secret in issuer.issued_secrets() if secret in text]
+
+
+def test_the_preflight_gets_a_token_keeps_the_rotated_one_and_probes_the_customers_url(
+    gong: GongSimulator, issuer: OAuthIssuer, tmp_path: Path
+) -> None:
+    first = issuer.new_refresh_token()
+    config = short_config(gong, tmp_path / "t.json", first)
+    result = run_cli("--test", config=config, tmp_path=tmp_path, streams=None)
+    assert result.returncode == 0, result.stderr
+    assert f"Preflight against {gong.url} with an OAuth access token (Bearer)" in result.stderr
+    kept = stored(tmp_path / "t.json")
+    assert kept["refresh_token"] != first  # rotated, and kept for the sync that follows
+    assert first not in result.stderr + result.stdout
+    assert {path for _, path in api_requests(gong)} >= {"/v2/users", "/v2/flows/prospects"}
+    assert run_tap(config).records() == gong.dataset.expected_open_records(
+        config["crm_prospect_ids"]
+    )
