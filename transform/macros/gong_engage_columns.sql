@@ -1,0 +1,33 @@
+{#- Helpers for reading the tap's raw tables, whatever exactly target-postgres made of them. -#}
+
+{% macro gong_engage_column_types(relation) %}
+  {#- The relation's columns as {name: data_type}; empty while dbt only parses. -#}
+  {%- set types = {} -%}
+  {%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+      {%- do types.update({column.name: column.data_type | lower}) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {{ return(types) }}
+{% endmacro %}
+
+{% macro gong_engage_timestamptz(types, column_name) %}
+  {#- target-postgres 0.8.1 stores date-times as "timestamp without time zone", in UTC (meltano.yml
+      pins its session to UTC); README's one-time ALTER makes them timestamptz. Both come out as
+      timestamptz here, the same instant. A column the table lacks (add_record_metadata off)
+      comes out null. -#}
+  {%- set data_type = types.get(column_name) -%}
+  {%- if execute and data_type is none -%}
+    null::timestamptz
+  {%- elif data_type == 'timestamp with time zone' -%}
+    {{ adapter.quote(column_name) }}
+  {%- else -%}
+    ({{ adapter.quote(column_name) }} at time zone 'UTC')
+  {%- endif -%}
+{% endmacro %}
+
+{% macro gong_engage_is_finished(status) %}
+  {#- Gong's finished statuses all start with "Finished" (FinishedNoReply, FinishedResponse,
+      Finished); Gong adds statuses without notice, so a new one counts by its name. -#}
+  ({{ status }} like 'Finished%')
+{% endmacro %}
