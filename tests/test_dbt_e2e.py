@@ -11,7 +11,6 @@ import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -19,31 +18,26 @@ import pytest
 from tap_gong_flows.simulator import FINISHED_STATUSES, OPEN_STATUSES, GongDataset, GongSimulator
 from tools.throwaway_postgres import PostgresServer
 
-from .support import meltano, postgres_or_skip
+from .dbt_support import (
+    Runs,
+    Window,
+    days,
+    days_bounds,
+    expected_instance,
+    expected_performance,
+    gong_flows,
+    inside,
+    instant,
+    snapshot_time,
+    status_after,
+    without_times,
+)
+from .support import REPO_ROOT, meltano, postgres_or_skip
 
 # The first test also installs dbt (a fresh clone downloads it) and runs three syncs.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 MODELS = "analytics"
-DAY_SECONDS = 86400
-
-
-@dataclass(frozen=True)
-class Window:
-    """The wall-clock span of one ``meltano run``: every record of it was read inside."""
-
-    start: datetime
-    end: datetime
-
-
-def instant(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert parsed.tzinfo is not None, f"{value} has no time zone: not a timestamptz"
-    return parsed.astimezone(UTC)
-
-
-def days(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / DAY_SECONDS
 
 
 @pytest.fixture(scope="module")
@@ -73,21 +67,6 @@ class Pipeline:
 
     def rows(self, model: str) -> list[dict[str, Any]]:
         return self.postgres.query(f"SELECT * FROM {MODELS}.{model}")
-
-
-@dataclass
-class Runs:
-    """What the models held after each sync, and what the simulator knew."""
-
-    dataset: GongDataset
-    first_statuses: dict[str, str]  # the instances open at the first sync: all the tap saw
-    windows: list[Window]
-    instances: list[list[dict[str, Any]]]
-    performance: list[list[dict[str, Any]]]
-    current_flows: list[list[dict[str, Any]]]
-    logs: list[str]
-    raw: list[list[dict[str, Any]]]  # gong_engage.assigned_flows, as the loader left it
-    snapshot: list[dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -149,64 +128,6 @@ def runs(pipeline: Pipeline) -> Runs:
     return captured
 
 
-# The simulator's truth.
-
-
-def gong_flows(dataset: GongDataset) -> dict[str, dict[str, Any]]:
-    """The flows the tap can see: those visible to an active user, by ID."""
-    active = [user["emailAddress"] for user in dataset.users() if user["active"]]
-    return {flow["id"]: flow for email in active for flow in dataset.flows_visible_to(email)}
-
-
-def status_after(runs: Runs, sync: int, instance_id: str) -> str:
-    """The status Gong had for the instance when sync ``sync`` (0, 1, 2) ran."""
-    if sync == 0:
-        return runs.first_statuses[instance_id]
-    record = runs.dataset.instance(instance_id)
-    assert record is not None
-    return str(record["flowInstanceStatus"])
-
-
-def expected_instance(runs: Runs, sync: int, instance_id: str) -> dict[str, Any]:
-    """A row of gong_engage__flow_instances as the simulator's data has it, less the times."""
-    record = runs.dataset.instance(instance_id)
-    assert record is not None
-    flow = gong_flows(runs.dataset)[record["flowId"]]
-    owner = runs.dataset.user(record["flowInstanceOwnerEmail"])
-    assert owner is not None
-    status = status_after(runs, sync, instance_id)
-    return {
-        "flow_instance_id": instance_id,
-        "flow_id": record["flowId"],
-        "flow_name": flow["name"],
-        "folder_name": flow["folderName"],
-        "crm_prospect_id": record["crmProspectId"],
-        "owner_email": record["flowInstanceOwnerEmail"],
-        "owner_user_id": owner["id"],
-        "created_at": instant(record["flowInstanceCreateDate"]),
-        "status": status,
-        "is_open": status in OPEN_STATUSES,
-        "finished_status": status if status in FINISHED_STATUSES else None,
-    }
-
-
-TIMES = ("first_seen_at", "last_seen_open_at", "days_in_flow")
-
-
-def without_times(row: dict[str, Any]) -> dict[str, Any]:
-    kept = {name: value for name, value in row.items() if name not in TIMES}
-    kept["created_at"] = instant(kept["created_at"])
-    return kept
-
-
-def inside(window: Window, value: str) -> bool:
-    return window.start <= instant(value) <= window.end
-
-
-def days_bounds(created: datetime, window: Window) -> tuple[float, float]:
-    return days(created, window.start), days(created, window.end)
-
-
 SYNCS = pytest.mark.parametrize("sync", [0, 1, 2], ids=["first", "after-finishes", "hard-delete"])
 EPSILON = 1e-6
 
@@ -238,41 +159,6 @@ def test_flow_instances_say_when_each_was_seen(runs: Runs, sync: int) -> None:
             assert inside(windows[0], row["last_seen_open_at"]), row
             low, high = days_bounds(created, windows[1])  # first seen finished: the 2nd sync
             assert low - EPSILON <= row["days_in_flow"] <= high + EPSILON, row
-
-
-def expected_performance(runs: Runs, sync: int) -> dict[str, dict[str, Any]]:
-    """gong_engage__flow_performance from the simulator's data, less the median."""
-    flows = gong_flows(runs.dataset)
-    statuses: dict[str, list[str]] = {flow_id: [] for flow_id in flows}
-    prospects: dict[str, set[str]] = {flow_id: set() for flow_id in flows}
-    for fid in runs.first_statuses:
-        record = runs.dataset.instance(fid)
-        assert record is not None
-        statuses[record["flowId"]].append(status_after(runs, sync, fid))
-        prospects[record["flowId"]].add(record["crmProspectId"])
-    expected = {}
-    for flow_id, flow in flows.items():
-        counts = {status: statuses[flow_id].count(status) for status in set(statuses[flow_id])}
-        finished = sum(counts.get(status, 0) for status in FINISHED_STATUSES)
-        expected[flow_id] = {
-            "flow_id": flow_id,
-            "flow_name": flow["name"],
-            "folder_name": flow["folderName"],
-            "visibility": flow["visibility"],
-            "steps_count": len(runs.dataset.steps_of(flow_id)),
-            "prospects_enrolled": len(prospects[flow_id]),
-            "open_instances": sum(counts.get(status, 0) for status in OPEN_STATUSES),
-            "running": counts.get("Running", 0),
-            "paused": counts.get("Paused", 0),
-            "pending": counts.get("Pending", 0),
-            "finished_no_reply": counts.get("FinishedNoReply", 0),
-            "finished_response": counts.get("FinishedResponse", 0),
-            "finished_other": counts.get("Finished", 0),
-            "reply_rate": (
-                Fraction(counts.get("FinishedResponse", 0), finished) if finished else None
-            ),
-        }
-    return expected
 
 
 @SYNCS
@@ -356,13 +242,6 @@ def test_dbt_build_passes_its_own_tests_every_time(runs: Runs) -> None:
         assert re.search(r"Done\. PASS=\d+ WARN=0 ERROR=0 ", log), log[-3000:]
 
 
-def snapshot_time(value: str) -> datetime:
-    """dbt's snapshot times are "timestamp without time zone"; meltano.yml pins them to UTC."""
-    parsed = datetime.fromisoformat(value)
-    assert parsed.tzinfo is None
-    return parsed.replace(tzinfo=UTC)
-
-
 def test_the_snapshot_keeps_each_status_an_instance_had(runs: Runs) -> None:
     versions: dict[str, list[dict[str, Any]]] = {}
     for row in sorted(runs.snapshot, key=lambda row: snapshot_time(row["dbt_valid_from"])):
@@ -380,6 +259,40 @@ def test_the_snapshot_keeps_each_status_an_instance_had(runs: Runs) -> None:
         assert versions[fid][-1]["dbt_valid_to"] is None
         closed = [snapshot_time(row["dbt_valid_to"]) for row in versions[fid][:-1]]
         assert closed == valid_from[1:]
+
+
+def readme_query(comment: str) -> str:
+    """The README's ```sql block that starts with ``comment``: the tests run what it shows."""
+    text = (REPO_ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+    return str(next(block for block in blocks if block.startswith(comment)))
+
+
+def test_the_readmes_queries_answer_each_question(runs: Runs, pipeline: Pipeline) -> None:
+    postgres, performance = pipeline.postgres, runs.performance[2]
+    replies = postgres.query(readme_query("-- which flows get replies"))
+    assert sorted((r["flow_name"], r["finished_response"]) for r in replies) == sorted(
+        (r["flow_name"], r["finished_response"]) for r in performance if r["reply_rate"] is not None
+    )
+    stays = postgres.query(readme_query("-- how long prospects stay in a flow"))
+    assert len(stays) == sum(1 for row in performance if row["prospects_enrolled"])
+    assert all(row["average_days_open_so_far"] > 0 for row in stays)
+    owners = postgres.query(readme_query("-- who owns which prospects"))
+    expected_owners: dict[str, set[str]] = {}
+    for row in runs.instances[2]:
+        owned = expected_owners.setdefault(row["owner_email"], set())
+        owned |= {row["crm_prospect_id"]} if row["is_open"] else set()
+    assert {r["owner_email"]: set(r["prospect_ids"] or ()) for r in owners} == expected_owners
+    # A CRM tap's contacts: five prospects in a flow now, and one that Gong does not know.
+    in_a_flow = sorted(row["crm_prospect_id"] for row in runs.current_flows[2])[:5]
+    values = ", ".join(f"('{pid}', 'Contact {pid}')" for pid in [*in_a_flow, "003-not-in-gong"])
+    postgres.psql(
+        "CREATE SCHEMA salesforce; CREATE TABLE salesforce.contact (id text, name text); "
+        f"INSERT INTO salesforce.contact VALUES {values}"
+    )
+    contacts = postgres.query(readme_query("-- which CRM contacts are in a flow right now"))
+    assert sorted(row["id"] for row in contacts) == in_a_flow
+    assert all(row["open_flow_count"] == len(row["open_flow_names"]) for row in contacts)
 
 
 def test_a_status_gong_adds_only_warns(runs: Runs, pipeline: Pipeline) -> None:
