@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,11 +56,10 @@ class Pipeline:
     postgres: PostgresServer
     simulator: GongSimulator
 
-    def run(self, *blocks: str, **extra_env: str) -> tuple[Window, str]:
+    def run(self, *blocks: str, suffix: str = "dbt", **extra_env: str) -> tuple[Window, str]:
         start = datetime.now(UTC)
-        result = meltano(
-            "run", "--state-id-suffix", "dbt", *blocks, env={**self.env, **extra_env}, timeout=600
-        )
+        env = {**self.env, **extra_env}
+        result = meltano("run", "--state-id-suffix", suffix, *blocks, env=env, timeout=600)
         return Window(start, datetime.now(UTC)), result.stderr
 
     def sync(self, **extra_env: str) -> tuple[Window, str]:
@@ -293,6 +293,37 @@ def test_the_readmes_queries_answer_each_question(runs: Runs, pipeline: Pipeline
     contacts = postgres.query(readme_query("-- which CRM contacts are in a flow right now"))
     assert sorted(row["id"] for row in contacts) == in_a_flow
     assert all(row["open_flow_count"] == len(row["open_flow_names"]) for row in contacts)
+
+
+def test_the_models_build_from_assigned_flows_alone(pipeline: Pipeline) -> None:
+    """Streams not selected have no table: the models build from what there is."""
+    raw, models = "only_flows", "only_flows_models"
+    dataset = pipeline.simulator.dataset
+    open_records = dataset.expected_open_records(dataset.prospect_ids())
+    env = {
+        **pipeline.env,
+        "TAP_GONG_FLOWS__SELECT": '["assigned_flows.*", "prospects.*"]',
+        "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": raw,
+        "DBT_POSTGRES_SCHEMA": models,
+    }
+    meltano("run", "--state-id-suffix", raw, "tap-gong-flows", "target-postgres", env=env)
+    build = meltano("invoke", "dbt-postgres", "build", "--vars", f"source_schema: {raw}", env=env)
+    # Only the relationship from the instances to the (empty) flows warns.
+    assert re.search(r"Done\. PASS=\d+ WARN=1 ERROR=0 ", build.stdout + build.stderr)
+
+    def shown(row: dict[str, Any]) -> tuple[Any, ...]:
+        return row["flow_name"], row["status"], row["is_open"], row["folder_name"]
+
+    instances = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__flow_instances")
+    assert {row["flow_instance_id"]: shown(row) for row in instances} == {
+        r["flowInstanceId"]: (r["flowName"], r["flowInstanceStatus"], True, None)
+        for r in open_records
+    }
+    assert {row["owner_user_id"] for row in instances} == {None}  # no users table
+    performance = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__flow_performance")
+    open_per_flow = Counter(record["flowId"] for record in open_records)
+    assert {row["flow_id"]: row["open_instances"] for row in performance} == open_per_flow
+    assert {(row["steps_count"], row["visibility"]) for row in performance} == {(0, None)}
 
 
 def test_a_status_gong_adds_only_warns(runs: Runs, pipeline: Pipeline) -> None:

@@ -1,7 +1,10 @@
-{#- Helpers for reading the tap's raw tables, whatever exactly target-postgres made of them. -#}
+{#- Helpers for reading the tap's raw tables, whatever exactly target-postgres made of them:
+    a stream that was not selected has no table, a field that was not selected no column, and
+    the date-times may or may not have been converted to timestamptz. -#}
 
 {% macro gong_engage_column_types(relation) %}
-  {#- The relation's columns as {name: data_type}; empty while dbt only parses. -#}
+  {#- The relation's columns as {name: data_type}; empty while dbt only parses, and when the
+      table does not exist. -#}
   {%- set types = {} -%}
   {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(relation) -%}
@@ -11,11 +14,19 @@
   {{ return(types) }}
 {% endmacro %}
 
+{% macro gong_engage_column(types, column_name, data_type) %}
+  {#- The raw column, or a null of its type where the table lacks it. -#}
+  {%- if execute and column_name not in types -%}
+    null::{{ data_type }}
+  {%- else -%}
+    {{ adapter.quote(column_name) }}
+  {%- endif -%}
+{% endmacro %}
+
 {% macro gong_engage_timestamptz(types, column_name) %}
   {#- target-postgres 0.8.1 stores date-times as "timestamp without time zone", in UTC (meltano.yml
       pins its session to UTC); README's one-time ALTER makes them timestamptz. Both come out as
-      timestamptz here, the same instant. A column the table lacks (add_record_metadata off)
-      comes out null. -#}
+      timestamptz here, the same instant, whatever the session's time zone. -#}
   {%- set data_type = types.get(column_name) -%}
   {%- if execute and data_type is none -%}
     null::timestamptz
@@ -23,6 +34,15 @@
     {{ adapter.quote(column_name) }}
   {%- else -%}
     ({{ adapter.quote(column_name) }} at time zone 'UTC')
+  {%- endif -%}
+{% endmacro %}
+
+{% macro gong_engage_from(relation, types) %}
+  {#- FROM the raw table; no rows at all where the stream has no table (not selected). -#}
+  {%- if execute and not types -%}
+    where false
+  {%- else -%}
+    from {{ relation }}
   {%- endif -%}
 {% endmacro %}
 
