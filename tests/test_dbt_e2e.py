@@ -295,35 +295,52 @@ def test_the_readmes_queries_answer_each_question(runs: Runs, pipeline: Pipeline
     assert all(row["open_flow_count"] == len(row["open_flow_names"]) for row in contacts)
 
 
-def test_the_models_build_from_assigned_flows_alone(pipeline: Pipeline) -> None:
-    """Streams not selected have no table: the models build from what there is."""
+def test_assigned_flows_alone_without_tracking(pipeline: Pipeline) -> None:
+    """Streams not selected have no table: the models build from what there is. Without
+    track_finished_flows, an instance that finished just leaves the open list: no longer open,
+    outcome unknown."""
     raw, models = "only_flows", "only_flows_models"
     dataset = pipeline.simulator.dataset
-    open_records = dataset.expected_open_records(dataset.prospect_ids())
     env = {
         **pipeline.env,
         "TAP_GONG_FLOWS__SELECT": '["assigned_flows.*", "prospects.*"]',
+        "TAP_GONG_FLOWS_TRACK_FINISHED_FLOWS": "false",
         "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": raw,
         "DBT_POSTGRES_SCHEMA": models,
     }
+    vars_option = ("--vars", f"source_schema: {raw}")
+    first = dataset.expected_open_records(dataset.prospect_ids())
     meltano("run", "--state-id-suffix", raw, "tap-gong-flows", "target-postgres", env=env)
-    build = meltano("invoke", "dbt-postgres", "build", "--vars", f"source_schema: {raw}", env=env)
+    meltano("invoke", "dbt-postgres", "build", *vars_option, env=env)
+    left = {record["flowInstanceId"] for record in first[:5]}
+    dataset.finish_instances(left)
+    meltano("run", "--state-id-suffix", raw, "tap-gong-flows", "target-postgres", env=env)
+    build = meltano("invoke", "dbt-postgres", "build", *vars_option, env=env)
     # Only the relationship from the instances to the (empty) flows warns.
     assert re.search(r"Done\. PASS=\d+ WARN=1 ERROR=0 ", build.stdout + build.stderr)
 
     def shown(row: dict[str, Any]) -> tuple[Any, ...]:
-        return row["flow_name"], row["status"], row["is_open"], row["folder_name"]
+        return row["flow_name"], row["status"], row["is_open"], row["finished_status"]
 
     instances = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__flow_instances")
     assert {row["flow_instance_id"]: shown(row) for row in instances} == {
-        r["flowInstanceId"]: (r["flowName"], r["flowInstanceStatus"], True, None)
-        for r in open_records
+        r["flowInstanceId"]: (
+            r["flowName"],
+            r["flowInstanceStatus"],
+            r["flowInstanceId"] not in left,
+            None,
+        )
+        for r in first
     }
-    assert {row["owner_user_id"] for row in instances} == {None}  # no users table
+    assert {(row["owner_user_id"], row["folder_name"]) for row in instances} == {(None, None)}
     performance = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__flow_performance")
-    open_per_flow = Counter(record["flowId"] for record in open_records)
+    open_per_flow = Counter(r["flowId"] for r in first if r["flowInstanceId"] not in left)
     assert {row["flow_id"]: row["open_instances"] for row in performance} == open_per_flow
     assert {(row["steps_count"], row["visibility"]) for row in performance} == {(0, None)}
+    current = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__prospect_current_flows")
+    assert {row["crm_prospect_id"] for row in current} == {
+        r["crmProspectId"] for r in dataset.expected_open_records(dataset.prospect_ids())
+    }
 
 
 def test_a_status_gong_adds_only_warns(runs: Runs, pipeline: Pipeline) -> None:
