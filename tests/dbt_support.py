@@ -3,12 +3,15 @@ simulator's data says they should hold."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
 
 from tap_gong_flows.simulator import FINISHED_STATUSES, OPEN_STATUSES, GongDataset
+
+from .support import REPO_ROOT
 
 DAY_SECONDS = 86400
 
@@ -144,3 +147,10 @@ def snapshot_time(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     assert parsed.tzinfo is None
     return parsed.replace(tzinfo=UTC)
+
+
+def readme_query(comment: str) -> str:
+    """The README's ```sql block that starts with ``comment``: the tests run what it shows."""
+    text = (REPO_ROOT / "README.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+    return str(next(block for block in blocks if block.startswith(comment)))

@@ -29,11 +29,12 @@ from .dbt_support import (
     gong_flows,
     inside,
     instant,
+    readme_query,
     snapshot_time,
     status_after,
     without_times,
 )
-from .support import REPO_ROOT, meltano, postgres_or_skip
+from .support import meltano, postgres_or_skip
 
 # The first test also installs dbt (a fresh clone downloads it) and runs three syncs.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -56,17 +57,24 @@ class Pipeline:
     postgres: PostgresServer
     simulator: GongSimulator
 
-    def run(self, *blocks: str, suffix: str = "dbt", **extra_env: str) -> tuple[Window, str]:
+    def run(self, *blocks: str, **extra_env: str) -> tuple[Window, str]:
         start = datetime.now(UTC)
         env = {**self.env, **extra_env}
-        result = meltano("run", "--state-id-suffix", suffix, *blocks, env=env, timeout=600)
+        result = meltano("run", "--state-id-suffix", "dbt", *blocks, env=env, timeout=600)
         return Window(start, datetime.now(UTC)), result.stderr
+
+    def load_then_build(self, loader: str, dbt_vars: str, env: dict[str, str]) -> str:
+        """A sync into ``loader`` (a state of its own), then ``dbt build --vars``: dbt's log."""
+        suffix = re.sub(r"\W+", "-", dbt_vars).strip("-")
+        meltano("run", "--state-id-suffix", suffix, "tap-gong-flows", loader, env=env)
+        build = meltano("invoke", "dbt-postgres", "build", "--vars", dbt_vars, env=env)
+        return build.stdout + build.stderr
 
     def sync(self, **extra_env: str) -> tuple[Window, str]:
         return self.run("tap-gong-flows", "target-postgres", "dbt-postgres:build", **extra_env)
 
-    def rows(self, model: str) -> list[dict[str, Any]]:
-        return self.postgres.query(f"SELECT * FROM {MODELS}.{model}")
+    def rows(self, model: str, schema: str = MODELS) -> list[dict[str, Any]]:
+        return self.postgres.query(f"SELECT * FROM {schema}.{model}")
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +94,8 @@ def pipeline(
     names = ("HOST", "PORT", "USER", "PASSWORD", "DBNAME")
     env.update({f"DBT_POSTGRES_{name}": value for name, value in zip(names, dbt, strict=True)})
     env["DBT_POSTGRES_SCHEMA"] = MODELS
-    meltano("install", "tap-gong-flows", "target-postgres", "dbt-postgres", env=env, timeout=900)
+    plugins = ("tap-gong-flows", "target-postgres", "target-postgres-append", "dbt-postgres")
+    meltano("install", *plugins, env=env, timeout=900)
     dataset = GongDataset(prospect_count=300, seed=16)
     with GongSimulator(dataset, rate_limit_per_second=None) as simulator:
         ids_file = home / "ids.txt"
@@ -261,13 +270,6 @@ def test_the_snapshot_keeps_each_status_an_instance_had(runs: Runs) -> None:
         assert closed == valid_from[1:]
 
 
-def readme_query(comment: str) -> str:
-    """The README's ```sql block that starts with ``comment``: the tests run what it shows."""
-    text = (REPO_ROOT / "README.md").read_text()
-    blocks = re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
-    return str(next(block for block in blocks if block.startswith(comment)))
-
-
 def test_the_readmes_queries_answer_each_question(runs: Runs, pipeline: Pipeline) -> None:
     postgres, performance = pipeline.postgres, runs.performance[2]
     replies = postgres.query(readme_query("-- which flows get replies"))
@@ -295,12 +297,19 @@ def test_the_readmes_queries_answer_each_question(runs: Runs, pipeline: Pipeline
     assert all(row["open_flow_count"] == len(row["open_flow_names"]) for row in contacts)
 
 
+def outcome(row: dict[str, Any]) -> tuple[Any, ...]:
+    return row["flow_name"], row["status"], row["is_open"], row["finished_status"]
+
+
+def open_prospects(dataset: GongDataset) -> set[str]:
+    return {r["crmProspectId"] for r in dataset.expected_open_records(dataset.prospect_ids())}
+
+
 def test_assigned_flows_alone_without_tracking(pipeline: Pipeline) -> None:
     """Streams not selected have no table: the models build from what there is. Without
     track_finished_flows, an instance that finished just leaves the open list: no longer open,
     outcome unknown."""
-    raw, models = "only_flows", "only_flows_models"
-    dataset = pipeline.simulator.dataset
+    raw, models, dataset = "only_flows", "only_flows_models", pipeline.simulator.dataset
     env = {
         **pipeline.env,
         "TAP_GONG_FLOWS__SELECT": '["assigned_flows.*", "prospects.*"]',
@@ -308,39 +317,54 @@ def test_assigned_flows_alone_without_tracking(pipeline: Pipeline) -> None:
         "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": raw,
         "DBT_POSTGRES_SCHEMA": models,
     }
-    vars_option = ("--vars", f"source_schema: {raw}")
     first = dataset.expected_open_records(dataset.prospect_ids())
-    meltano("run", "--state-id-suffix", raw, "tap-gong-flows", "target-postgres", env=env)
-    meltano("invoke", "dbt-postgres", "build", *vars_option, env=env)
+    pipeline.load_then_build("target-postgres", f"source_schema: {raw}", env)
     left = {record["flowInstanceId"] for record in first[:5]}
     dataset.finish_instances(left)
-    meltano("run", "--state-id-suffix", raw, "tap-gong-flows", "target-postgres", env=env)
-    build = meltano("invoke", "dbt-postgres", "build", *vars_option, env=env)
+    log = pipeline.load_then_build("target-postgres", f"source_schema: {raw}", env)
     # Only the relationship from the instances to the (empty) flows warns.
-    assert re.search(r"Done\. PASS=\d+ WARN=1 ERROR=0 ", build.stdout + build.stderr)
+    assert re.search(r"Done\. PASS=\d+ WARN=1 ERROR=0 ", log)
 
-    def shown(row: dict[str, Any]) -> tuple[Any, ...]:
-        return row["flow_name"], row["status"], row["is_open"], row["finished_status"]
-
-    instances = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__flow_instances")
-    assert {row["flow_instance_id"]: shown(row) for row in instances} == {
-        r["flowInstanceId"]: (
-            r["flowName"],
-            r["flowInstanceStatus"],
-            r["flowInstanceId"] not in left,
-            None,
-        )
-        for r in first
+    instances = pipeline.rows("gong_engage__flow_instances", models)
+    still_open = {r["flowInstanceId"]: r["flowInstanceId"] not in left for r in first}
+    assert {row["flow_instance_id"]: outcome(row) for row in instances} == {
+        r["flowInstanceId"]: (r["flowName"], r["flowInstanceStatus"], still_open[fid], None)
+        for fid, r in zip(still_open, first, strict=True)
     }
     assert {(row["owner_user_id"], row["folder_name"]) for row in instances} == {(None, None)}
-    performance = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__flow_performance")
+    performance = pipeline.rows("gong_engage__flow_performance", models)
     open_per_flow = Counter(r["flowId"] for r in first if r["flowInstanceId"] not in left)
     assert {row["flow_id"]: row["open_instances"] for row in performance} == open_per_flow
     assert {(row["steps_count"], row["visibility"]) for row in performance} == {(0, None)}
-    current = pipeline.postgres.query(f"SELECT * FROM {models}.gong_engage__prospect_current_flows")
-    assert {row["crm_prospect_id"] for row in current} == {
-        r["crmProspectId"] for r in dataset.expected_open_records(dataset.prospect_ids())
-    }
+    current = pipeline.rows("gong_engage__prospect_current_flows", models)
+    assert {row["crm_prospect_id"] for row in current} == open_prospects(dataset)
+
+
+def test_the_append_loaders_tables_give_the_same_answers(pipeline: Pipeline) -> None:
+    """With target-postgres-append (a row per instance per sync, nothing marked deleted) and
+    source_table_suffix '_snapshots', the models hold the same truth."""
+    raw, models, dataset = "append_raw", "append_models", pipeline.simulator.dataset
+    env = {**pipeline.env, "TARGET_POSTGRES_DEFAULT_TARGET_SCHEMA": raw}
+    env.update(TARGET_POSTGRES_APPEND_DEFAULT_TARGET_SCHEMA=raw, DBT_POSTGRES_SCHEMA=models)
+    dbt_vars = f"{{source_schema: {raw}, source_table_suffix: _snapshots}}"
+    first = dataset.expected_open_records(dataset.prospect_ids())
+    pipeline.load_then_build("target-postgres-append", dbt_vars, env)
+    dataset.finish_instances([record["flowInstanceId"] for record in first[1::4]])
+    log = pipeline.load_then_build("target-postgres-append", dbt_vars, env)
+    assert re.search(r"Done\. PASS=\d+ WARN=0 ERROR=0 ", log)
+
+    expected = {}
+    for fid in (record["flowInstanceId"] for record in first):
+        record = dataset.instance(fid)
+        assert record is not None
+        status = record["flowInstanceStatus"]
+        finished = status if status in FINISHED_STATUSES else None
+        expected[fid] = (record["flowName"], status, finished is None, finished)
+    instances = pipeline.rows("gong_engage__flow_instances", models)
+    assert {row["flow_instance_id"]: outcome(row) for row in instances} == expected
+    assert {row["finished_status"] for row in instances} == {None, *FINISHED_STATUSES}
+    current = pipeline.rows("gong_engage__prospect_current_flows", models)
+    assert {row["crm_prospect_id"] for row in current} == open_prospects(dataset)
 
 
 def test_a_status_gong_adds_only_warns(runs: Runs, pipeline: Pipeline) -> None:

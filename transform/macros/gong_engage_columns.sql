@@ -37,12 +37,36 @@
   {%- endif -%}
 {% endmacro %}
 
-{% macro gong_engage_from(relation, types) %}
-  {#- FROM the raw table; no rows at all where the stream has no table (not selected). -#}
+{% macro gong_engage_from(relation, types, key) %}
+  {#- FROM the raw table; no rows at all where the stream has no table (not selected). The
+      append loader's tables (source_table_suffix '_snapshots') hold a row per sync: each key's
+      row from the latest sync that had it. -#}
   {%- if execute and not types -%}
     where false
+  {%- elif var('source_table_suffix') -%}
+    {%- set quoted = [] -%}
+    {%- for name in key -%}{%- do quoted.append(adapter.quote(name)) -%}{%- endfor -%}
+    from (
+        select distinct on ({{ quoted | join(', ') }}) *
+        from {{ relation }}
+        order by {{ quoted | join(', ') }}, "_sdc_sync_started_at" desc, "_sdc_sequence" desc
+    ) as latest_rows
   {%- else -%}
     from {{ relation }}
+  {%- endif -%}
+{% endmacro %}
+
+{% macro gong_engage_deleted_at(relation, types) %}
+  {#- When a later complete sync left the row out: the overwrite loader's _sdc_deleted_at. The
+      append loader never marks rows: there, a row the latest sync did not write counts as
+      left out at that sync. -#}
+  {%- if var('source_table_suffix') and types -%}
+    case
+        when "_sdc_sync_started_at" < (select max("_sdc_sync_started_at") from {{ relation }})
+            then to_timestamp((select max("_sdc_sync_started_at") from {{ relation }}) / 1000.0)
+    end
+  {%- else -%}
+    {{ gong_engage_timestamptz(types, '_sdc_deleted_at') }}
   {%- endif -%}
 {% endmacro %}
 

@@ -27,5 +27,6 @@ select
     {{ gong_engage_column(types, 'priority', 'jsonb') }} ->> 'name' as priority,
     -- Singer's metadata, apart.
     {{ gong_engage_timestamptz(types, '_sdc_extracted_at') }} as extracted_at,
+    -- Incremental: no sync leaves a task out, so only the loader's own mark counts.
     {{ gong_engage_timestamptz(types, '_sdc_deleted_at') }} as deleted_at
-{{ gong_engage_from(relation, types) }}
+{{ gong_engage_from(relation, types, ['id']) }}

@@ -17,5 +17,5 @@ select
     {{ gong_engage_timestamptz(types, 'created') }} as created_at,
     -- Singer's metadata, apart.
     {{ gong_engage_timestamptz(types, '_sdc_extracted_at') }} as extracted_at,
-    {{ gong_engage_timestamptz(types, '_sdc_deleted_at') }} as deleted_at
-{{ gong_engage_from(relation, types) }}
+    {{ gong_engage_deleted_at(relation, types) }} as deleted_at
+{{ gong_engage_from(relation, types, ['id']) }}
