@@ -128,6 +128,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency-seed", type=int, default=0, help="seed for the answer times")
     parser.add_argument(
+        "--finished-share",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help=(
+            "let time pass before serving: about this share of the open flow instances have "
+            "finished (gone from prospect queries, their outcome shown by flowInstanceIds)"
+        ),
+    )
+    parser.add_argument(
         "--write-ids",
         type=Path,
         default=None,
@@ -174,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"refusing to bind non-loopback host {args.host!r} without --allow-remote")
     try:
         dataset = GongDataset(args.prospects, seed=args.seed, user_count=args.users)
+        if args.finished_share:
+            dataset.finish_instances(args.finished_share)
         faults = FaultPlan(random_rate=args.fault_rate, seed=args.fault_seed)
         simulator = GongSimulator(
             dataset,
