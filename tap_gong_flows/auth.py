@@ -36,7 +36,7 @@ class ApiAuth:
         raise NotImplementedError
 
 
-class GongAuth(requests.auth.AuthBase, ApiAuth):
+class GongAuth(ApiAuth):
     """Fixed credentials; its repr never shows them."""
 
     def __init__(self, scheme: str, credential: str) -> None:
@@ -57,10 +57,6 @@ class GongAuth(requests.auth.AuthBase, ApiAuth):
     @property
     def header_value(self) -> str:
         return self._header_value
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = self._header_value
-        return request
 
     def __repr__(self) -> str:
         return f"GongAuth({self.scheme}, credential hidden)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from tap_gong_flows.settings import DEFAULT_API_URL
 
@@ -18,15 +18,23 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def api_url_problems(value: Any) -> list[str]:
-    if not isinstance(value, str):
-        return []  # the schema check reports the type
+def _split_url(setting: str, value: str) -> tuple[SplitResult, str | None, str | None]:
+    """The URL's parts and host, or the problem that it cannot be parsed (a bad port too)."""
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        return [f"api_url: not a valid URL ({exc}): {value!r}"]
+        return urlsplit(""), None, f"{setting}: not a valid URL ({exc}): {value!r}"
+    return parts, host, None
+
+
+def api_url_problems(value: Any) -> list[str]:
+    if not isinstance(value, str):
+        return []  # the schema check reports the type
+    parts, host, problem = _split_url("api_url", value)
+    if problem:
+        return [problem]
     if parts.scheme not in ("https", "http") or not host:
         return [f"api_url: not an http(s) URL with a host, e.g. {DEFAULT_API_URL}: {value!r}"]
     if parts.username or parts.password:
@@ -54,12 +62,9 @@ def token_url_problems(value: Any) -> list[str]:
     """The OAuth token URL: https (or http to loopback), with a path and nothing else."""
     if not isinstance(value, str):
         return []  # the schema check reports the type
-    try:
-        parts = urlsplit(value.strip())
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError as exc:
-        return [f"oauth_token_url: not a valid URL ({exc}): {value!r}"]
+    parts, host, problem = _split_url("oauth_token_url", value)
+    if problem:
+        return [problem]
     if parts.scheme not in ("https", "http") or not host:
         return [f"oauth_token_url: not an http(s) URL with a host: {value!r}"]
     if parts.username or parts.password or parts.query or parts.fragment:

@@ -203,6 +203,16 @@ def simulator_cli(*args: str, cwd: Path) -> Iterator[tuple[subprocess.Popen[str]
 MELTANO = str(Path(sys.executable).with_name("meltano"))
 
 
+def meltano_environment(home: Path, *, without: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment for Meltano, with its own system database in ``home``,
+    minus the tap's and loaders' settings (and variables starting with ``without``)."""
+    dropped = ("TAP_GONG", "TARGET_", *without)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
+    env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return env
+
+
 def meltano(
     *args: str, env: dict[str, str], timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:

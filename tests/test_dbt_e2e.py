@@ -5,7 +5,6 @@ every figure of the models is compared with what the simulator's own data says."
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 from collections import Counter
@@ -34,7 +33,7 @@ from .dbt_support import (
     status_after,
     without_times,
 )
-from .support import meltano, postgres_or_skip
+from .support import meltano, meltano_environment, postgres_or_skip
 
 # The first test also installs dbt (a fresh clone downloads it) and runs three syncs.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -82,13 +81,7 @@ def pipeline(
     postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Pipeline]:
     home = tmp_path_factory.mktemp("meltano-dbt")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TAP_GONG", "TARGET_", "PG", "MELTANO_", "DBT_"))
-    }
-    env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env = meltano_environment(home, without=("PG", "MELTANO_", "DBT_"))
     env.update(postgres.target_env())
     dbt = (postgres.host, str(postgres.port), postgres.user, postgres.password, postgres.database)
     names = ("HOST", "PORT", "USER", "PASSWORD", "DBNAME")

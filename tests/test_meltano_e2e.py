@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 
-from .support import meltano
+from .support import meltano, meltano_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +21,7 @@ pytestmark = pytest.mark.e2e
 def meltano_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for Meltano with its own system database, and the plugins installed."""
     home = tmp_path_factory.mktemp("meltano")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_GONG", "TARGET_"))}
-    env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env = meltano_environment(home)
     meltano("install", "extractor", "tap-gong-flows", env=env)
     meltano("install", "loader", "target-jsonl", env=env)
     return env

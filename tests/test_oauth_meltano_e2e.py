@@ -4,14 +4,13 @@ each longer than an access token lives (5 s), all from one initial refresh token
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from tap_gong_flows.simulator import TOKEN_PATH, GongDataset, GongSimulator, OAuthIssuer
 
-from .support import CLIENT_ID, CLIENT_SECRET, meltano
+from .support import CLIENT_ID, CLIENT_SECRET, meltano, meltano_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +23,7 @@ def test_five_meltano_runs_longer_than_a_token_all_succeed_from_one_refresh_toke
 ) -> None:
     home = tmp_path / "meltano"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_GONG", "TARGET_"))}
-    env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env = meltano_environment(home)
     meltano("install", "extractor", "tap-gong-flows", env=env)
     meltano("install", "loader", "target-jsonl", env=env)
 

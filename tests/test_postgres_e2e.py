@@ -6,7 +6,6 @@ target-jsonl, Meltano's state, and every mode of the README's "Sync modes"."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import pytest
 from tap_gong_flows.simulator import GongDataset, GongSimulator
 from tools.throwaway_postgres import PostgresServer
 
-from .support import REPO_ROOT, meltano, postgres_or_skip
+from .support import REPO_ROOT, meltano, meltano_environment, postgres_or_skip
 
 pytestmark = pytest.mark.e2e
 
@@ -55,13 +54,7 @@ def warehouse_env(
 ) -> dict[str, str]:
     """Meltano with its own system database, pointed at the scratch server, plugins installed."""
     home = tmp_path_factory.mktemp("meltano-postgres")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TAP_GONG", "TARGET_", "PG", "MELTANO_"))
-    }
-    env["MELTANO_DATABASE_URI"] = f"sqlite:///{home / 'meltano.db'}"
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env = meltano_environment(home, without=("PG", "MELTANO_"))
     # The modes are checked on assigned_flows; the other streams would cost ~80 paced requests
     # a sync (max_requests_per_second cannot be raised through the environment: Meltano 4.4
     # fails to serialize a `kind: decimal` setting that comes from an environment variable).
