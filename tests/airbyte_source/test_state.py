@@ -21,6 +21,7 @@ from tap_gong_flows.simulator import (
 )
 from tap_gong_flows.streams.assigned_flows import FINISHED_STATUSES
 
+from ..support import ONE_AT_A_TIME
 from .protocol import _logs, configured_catalog, pyairbyte_catalog, source
 
 # State across syncs
@@ -96,7 +97,14 @@ def test_a_full_refresh_resumes_only_within_the_same_sync(
 ) -> None:
     """Stopped by max_requests_per_sync after 2 of 3 batches: a retry of the same Airbyte
     sync continues after the prospects done; another sync starts over (overwrite)."""
-    limited = {**config, "prospect_ids_per_request": 50, "max_requests_per_sync": 2}
+    # One request in flight: batch 2 is answered before batch 3 meets the limit (with two
+    # in flight, the stop can come while batch 2 is out, and the state says 50).
+    limited = {
+        **config,
+        **ONE_AT_A_TIME,
+        "prospect_ids_per_request": 50,
+        "max_requests_per_sync": 2,
+    }
     modes = {"assigned_flows": "full_refresh"}
     catalog = configured_catalog(tmp_path, config, modes, sync_id=41, generation_id=3)
 
